@@ -1,0 +1,60 @@
+# Samtale: `make run` to start the bot, `make test` for everything CI checks. `make help` lists all.
+PYTHON ?= python3
+ENGINE := .venv-engine/bin
+VENV := .venv/bin
+SPACY_MODEL := var/spacy/da_samtale
+MODEL := models/samtale.tar.gz
+RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml
+RASA_ARGS := --data nlu stories --domain domain --config config.yml
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help setup run shell train validate test test-stories test-nlu test-python bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+setup: .venv/.installed .venv-engine/.installed $(SPACY_MODEL)/meta.json ## create both environments (idempotent)
+
+# The Rasa engine: exact pins, installed without resolving (Rasa 3.6 declares Python <3.11).
+.venv-engine/.installed: requirements/engine.txt
+	test -x $(ENGINE)/python || $(PYTHON) -m venv .venv-engine
+	$(ENGINE)/pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/engine.txt
+	touch $@
+
+# The project's own code: actions, store, web service (modern libraries, rasa-sdk 3.21).
+.venv/.installed: pyproject.toml
+	test -x $(VENV)/python || $(PYTHON) -m venv .venv
+	$(VENV)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(SPACY_MODEL)/meta.json: .venv-engine/.installed engine/prepare_spacy.py
+	$(ENGINE)/python engine/prepare_spacy.py $(SPACY_MODEL)
+
+$(MODEL): $(RASA_DATA) $(SPACY_MODEL)/meta.json
+	$(ENGINE)/rasa train $(RASA_ARGS) --out models --fixed-model-name samtale
+	touch $@
+
+train: setup $(MODEL) ## train the Rasa model if the data changed
+
+run: setup $(MODEL) ## start Rasa (5005), actions (5055) and the web service (8000)
+	$(VENV)/python -m bot.launcher run
+
+shell: ## chat with the running bot in this terminal
+	$(VENV)/python -m bot.launcher shell
+
+validate: setup ## check the Rasa training data and domain
+	$(ENGINE)/rasa data validate $(RASA_ARGS)
+
+test-stories: setup $(MODEL) ## Rasa test stories (tests/stories) against the trained model
+	$(ENGINE)/rasa test core --stories tests/stories --model $(MODEL) --out var/test-stories --fail-on-prediction-errors
+
+test-python: setup $(MODEL) ## pytest: units, store on SQLite and PostgreSQL, end-to-end
+	$(VENV)/python -m pytest
+
+test: validate test-python test-stories ## everything CI runs
+
+bench: setup $(MODEL) ## NLU cross-validation, latency, training and start-up times; updates README
+	$(VENV)/python -m bench.run
+
+clean: ## remove trained models and test output (keeps the environments and the database)
+	rm -rf models results var/test-* var/exp

@@ -1,0 +1,163 @@
+"""Entering, leaving and rounding off the conversations; the reply language of every turn."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from . import outcomes, parsing, plan
+from .content import ANSWER_LABELS, KIND_LABELS, NEXT_STEP_LABELS, label
+from .messages import chosen_value, latest_intent
+
+FORM = "samtale_form"
+Events = List[Dict[Text, Any]]
+
+
+class ActionStartConversation(Action):
+    """Routes a message that arrives while no question is pending.
+
+    A conversation named by what the person says is entered directly; a new person is taken
+    through all six in order; a returning person continues where they left off.
+    """
+
+    def name(self) -> Text:
+        return "action_start_conversation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        intent, _ = latest_intent(tracker)
+        slots = tracker.slots
+        chosen = chosen_value(tracker)
+        conversation = plan.CONVERSATION_BY_INTENT.get(intent) or (
+            chosen if chosen in plan.CONVERSATIONS else None)
+        if conversation:
+            return self._enter(conversation, slots)
+        if intent == "delete_my_data":
+            return [SlotSet("delete_requested", True), FollowupAction(FORM)]
+        if chosen == plan.FINISH:
+            return [SlotSet("next_step", plan.FINISH), FollowupAction(FORM)]
+        if not slots.get("agenda"):
+            return [SlotSet("agenda", list(plan.CONVERSATIONS)), SlotSet("guided", True),
+                    FollowupAction(FORM)]
+        if plan.required_slots(slots):
+            dispatcher.utter_message(response="utter_welcome_back")
+            return [FollowupAction(FORM)]
+        if plan.not_yet_held(slots):
+            dispatcher.utter_message(response="utter_welcome_back")
+            return [SlotSet("next_step", None), SlotSet("guided", False), FollowupAction(FORM)]
+        dispatcher.utter_message(response="utter_all_held")
+        return []
+
+    @staticmethod
+    def _enter(conversation: str, slots: Dict[Text, Any]) -> Events:
+        events = [SlotSet(slot, None) for slot in plan.slots_to_reopen(conversation, slots)]
+        return events + [SlotSet("agenda", plan.agenda_for_entry(conversation, slots)),
+                         SlotSet("guided", False), SlotSet("next_step", None),
+                         FollowupAction(FORM)]
+
+
+class ActionAskNextStep(Action):
+    """Offers the conversations not yet held, as buttons, plus a way to round off."""
+
+    def name(self) -> Text:
+        return "action_ask_next_step"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        language = tracker.get_slot("language")
+        options = plan.not_yet_held(tracker.slots) + [plan.FINISH]
+        buttons = [{"title": label(NEXT_STEP_LABELS, option, language),
+                    "payload": f'/choose{{"value":"{option}"}}'} for option in options]
+        dispatcher.utter_message(response="utter_ask_next_step", buttons=buttons)
+        return []
+
+
+def summary_lines(slots: Dict[Text, Any]) -> List[str]:
+    """The person's own answers from this conversation, one line per conversation held."""
+    language = slots.get("language")
+    answers = {
+        "invitation": (label(ANSWER_LABELS, slots["invitation_answer"], language)
+                       if slots.get("invitation_answer") in ANSWER_LABELS else None),
+        "possibility": slots.get("possibility"),
+        "ownership": slots.get("ownership"),
+        "dissent": slots.get("dissent"),
+        "commitment": slots.get("commitment"),
+        "gift": slots.get("gift") or slots.get("profession_gift"),
+    }
+    lines = []
+    for kind, text in answers.items():
+        if text:
+            extra = ""
+            if kind == "commitment" and slots.get("commitment_due") not in (None, plan.DECLINED):
+                extra = f" ({slots['commitment_due']})"
+            lines.append(f"• {label(KIND_LABELS, kind, language)}: “{text}”{extra}")
+    return lines
+
+
+class ActionClose(Action):
+    """Rounds off when no question is left: a summary in their words, thanks, privacy kept."""
+
+    def name(self) -> Text:
+        return "action_close"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        language = tracker.get_slot("language")
+        if tracker.get_slot("erased"):
+            dispatcher.utter_message(response="utter_data_deleted")
+            return [AllSlotsReset(), SlotSet("language", language)]
+        lines = summary_lines(tracker.slots)
+        if lines:
+            dispatcher.utter_message(response="utter_summary_intro")
+            dispatcher.utter_message(text="\n".join(lines))
+        if outcomes.has_consent(tracker):
+            dispatcher.utter_message(response="utter_closing_thanks")
+        else:
+            dispatcher.utter_message(response="utter_closing_thanks_nothing_stored")
+            outcomes.purge_transcript_later(tracker.sender_id)
+        return []
+
+
+class ActionGoodbye(Action):
+    def name(self) -> Text:
+        return "action_goodbye"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        dispatcher.utter_message(response="utter_goodbye")
+        if not outcomes.has_consent(tracker):
+            outcomes.purge_transcript_later(tracker.sender_id)
+        return []
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Runs on every message: decides the reply language before anything is said."""
+
+    def name(self) -> Text:
+        return "action_validate_slot_mappings"
+
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        current = tracker.get_slot("language")
+        intent, confidence = latest_intent(tracker)
+        if intent == "switch_language" and (confidence >= 0.5 or text.startswith("/")):
+            target = parsing.requested_language(text)
+            if target is None or target == current:
+                target = "da" if current == "en" else "en"
+            return {"language": target}
+        client_language = (message.get("metadata") or {}).get("language")
+        if current is None and client_language in ("da", "en"):
+            return {"language": client_language}
+        detected = parsing.detect_language(text)
+        if current is None:
+            return {"language": detected or "da"}
+        if detected and detected != current and len(parsing.words(text)) >= 5:
+            return {"language": detected}
+        return {}
+

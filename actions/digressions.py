@@ -1,0 +1,104 @@
+"""Side-steps a person can take at any question: help, why, a human, pause, language, their data.
+
+The same handler serves inside the form (the pending question is asked again afterwards) and
+outside it (`action_digress`), so a digression behaves the same wherever it happens.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from . import outcomes
+from .messages import latest_intent
+from .parsing import words
+
+DIGRESSIONS = {"help", "ask_why", "bot_challenge", "out_of_scope", "switch_language",
+               "show_my_data", "request_human", "pause", "goodbye", "delete_my_data"}
+
+# Questions answered by a button: any digression intent wins there, answers are short anyway.
+CHOICE_SLOTS = {"consent", "role", "invitation_answer", "ladder_step", "profession_step",
+                "next_step", "confirm_delete", "commitment_due", "gift_time", "contact"}
+
+# Intents people phrase at length ("could someone from the council call me back about this")
+_LONG_FORM = {"request_human", "delete_my_data", "switch_language", "pause"}
+
+
+def is_digression(tracker: Tracker, requested_slot: str | None) -> bool:
+    """Is the latest message a side-step rather than an answer to the pending question?
+
+    Free-text answers often contain words like 'hjælp'; a long answer is an answer.
+    """
+    intent, confidence = latest_intent(tracker)
+    if intent not in DIGRESSIONS:
+        return False
+    text = (tracker.latest_message or {}).get("text") or ""
+    if text.startswith("/"):  # a button or command payload says exactly what it means
+        return True
+    count = len(words(text))
+    if requested_slot in CHOICE_SLOTS:
+        return confidence >= 0.5
+    limit = 14 if intent in _LONG_FORM else 9
+    return confidence >= 0.7 and count <= limit
+
+
+def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+           requested_slot: str | None) -> List[Dict[Text, Any]]:
+    """Answer a digression; returns the slot events it causes."""
+    if intent == "ask_why":
+        dispatcher.utter_message(response=f"utter_why_{requested_slot or 'general'}")
+    elif intent == "help":
+        dispatcher.utter_message(response="utter_help")
+    elif intent == "bot_challenge":
+        dispatcher.utter_message(response="utter_iamabot")
+    elif intent == "out_of_scope":
+        dispatcher.utter_message(response="utter_out_of_scope")
+    elif intent == "switch_language":
+        # action_validate_slot_mappings has already switched the slot this turn.
+        dispatcher.utter_message(response="utter_language_switched")
+    elif intent == "show_my_data":
+        show_data(dispatcher, tracker)
+    elif intent == "request_human":
+        return request_human(dispatcher, tracker, requested_slot)
+    elif intent in ("pause", "goodbye"):
+        if requested_slot is None:
+            dispatcher.utter_message(response="utter_ask_resume")
+            return []
+        return [SlotSet("paused", True)]
+    elif intent == "delete_my_data":
+        return [SlotSet("delete_requested", True)]
+    return []
+
+
+def show_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    stored = outcomes.describe_stored_data(tracker) if outcomes.has_consent(tracker) else None
+    if stored is None:
+        dispatcher.utter_message(response="utter_show_data_nothing")
+        return
+    dispatcher.utter_message(response="utter_show_data_intro")
+    dispatcher.utter_message(text=stored)
+
+
+def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
+                  requested_slot: str | None) -> List[Dict[Text, Any]]:
+    if not outcomes.has_consent(tracker):
+        dispatcher.utter_message(response="utter_handoff_no_consent")
+        return []
+    outcomes.record(tracker, "handoff", (tracker.latest_message or {}).get("text") or "",
+                    {"pending_question": requested_slot})
+    dispatcher.utter_message(response="utter_handoff")
+    return [SlotSet("handoff_requested", True)]
+
+
+class ActionDigress(Action):
+    """A digression when no question is pending (before the first or after the last)."""
+
+    def name(self) -> Text:
+        return "action_digress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent, _ = latest_intent(tracker)
+        return handle(intent or "help", dispatcher, tracker, None)

@@ -1,0 +1,301 @@
+"""Validation of `samtale_form`: each answer is checked, acknowledged and stored as an outcome.
+
+Rasa asks the questions (`utter_ask_<slot>` in the domain); this class decides which question
+is next (`actions.plan`) and what an answer means (`actions.parsing`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from . import digressions, outcomes, parsing, plan
+from .content import ANSWER_LABELS, label
+from .messages import chosen_value, latest_intent
+
+Result = Dict[Text, Any]
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return latest_intent(tracker)[0]
+
+
+def _yes_no(value: Any, tracker: Tracker) -> bool | None:
+    intent = _intent(tracker)
+    if intent == "affirm":
+        return True
+    if intent == "deny":
+        return False
+    return parsing.parse_yes_no(str(value))
+
+
+def _free_text(value: Any) -> str | None:
+    """The person's words, verbatim, or None for an empty or whitespace-only message."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value
+
+
+class ValidateSamtaleForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_samtale_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Rasa fills the requested slot with the raw text before validation; until validated,
+        # the plan must treat it as unanswered or the question would be skipped unchecked.
+        unvalidated = {slot: None for slot, raw in tracker.slots_to_validate().items()
+                       if slot in domain_slots and tracker.slots.get(slot) == raw}
+        return plan.required_slots({**tracker.slots, **unvalidated})
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        just_answered = (tracker.latest_action_name == "action_listen"
+                         and requested in tracker.slots_to_validate())
+        if just_answered and digressions.is_digression(tracker, requested):
+            events = [SlotSet(requested, None)]
+            events += digressions.handle(_intent(tracker), dispatcher, tracker, requested)
+            tracker.add_slots(events)
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            return events + ([next_slot] if next_slot else [])
+        return await super().run(dispatcher, tracker, domain)
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        consent = _yes_no(value, tracker)
+        if consent is None:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"consent": None}
+        if consent:
+            outcomes.save_profile(tracker, consent=True,
+                                  language=tracker.get_slot("language") or "da")
+            dispatcher.utter_message(response="utter_consent_given")
+        else:
+            dispatcher.utter_message(response="utter_consent_declined")
+        return {"consent": consent}
+
+    def validate_role(self, value: Any, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        role = chosen_value(tracker) or parsing.parse_role(str(value))
+        if role not in ("citizen", "employee"):
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"role": None}
+        outcomes.save_profile(tracker, role=role)
+        return {"role": role}
+
+    # --- the six conversations ------------------------------------------------------------------
+
+    def validate_invitation_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        answer = chosen_value(tracker)
+        if answer not in ANSWER_LABELS:
+            yes_no = _yes_no(value, tracker) if _intent(tracker) in ("affirm", "deny") else None
+            answer = ({True: "accepted", False: "declined"}.get(yes_no)
+                      or parsing.parse_invitation_answer(str(value)))
+        if answer is None:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"invitation_answer": None}
+        words = str(value) if not str(value).startswith("/") else label(
+            ANSWER_LABELS, answer, tracker.get_slot("language"))
+        outcomes.record(tracker, "invitation", words, {"answer": answer})
+        dispatcher.utter_message(response=f"utter_invitation_{answer}")
+        result: Result = {"invitation_answer": answer}
+        if answer == "declined":
+            # A real invitation can be declined; what holds the person back is asked next.
+            agenda = [c for c in tracker.get_slot("agenda") or [] if plan.is_held(c, tracker.slots)
+                      or c == "invitation"]
+            result.update(agenda=agenda + ["dissent"], guided=False)
+        return result
+
+    def _record_text(self, kind: str, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                     tracker: Tracker, details: dict | None = None) -> Result:
+        text = _free_text(value)
+        if text is None:
+            dispatcher.utter_message(response="utter_empty_answer")
+            return {slot: None}
+        outcome_id = outcomes.record(tracker, kind, text, details)
+        return {slot: text, f"{kind}_outcome_id": outcome_id}
+
+    def validate_possibility(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        result = self._record_text("possibility", "possibility", value, dispatcher, tracker)
+        if result["possibility"]:
+            dispatcher.utter_message(response="utter_ack_possibility")
+        return result
+
+    def validate_ownership(self, value: Any, dispatcher: CollectingDispatcher,
+                           tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        result = self._record_text("ownership", "ownership", value, dispatcher, tracker,
+                                   {"ladder_step": None})
+        if result["ownership"]:
+            dispatcher.utter_message(response="utter_ack_ownership")
+        return result
+
+    def validate_ladder_step(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        step = parsing.parse_step(chosen_value(tracker) or str(value), 4)
+        if step is None:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"ladder_step": None}
+        outcomes.add_details(tracker.get_slot("ownership_outcome_id"), {"ladder_step": step})
+        dispatcher.utter_message(response=f"utter_ack_ladder_step_{step}")
+        return {"ladder_step": str(step)}
+
+    def validate_dissent(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        none = isinstance(value, str) and parsing.is_none_answer(value)
+        result = self._record_text("dissent", "dissent", value, dispatcher, tracker,
+                                   {"none": none})
+        if result["dissent"]:
+            dispatcher.utter_message(response="utter_ack_dissent_none" if none
+                                     else "utter_ack_dissent")
+        return result
+
+    def validate_commitment(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        due = parsing.parse_due_date(value) if _free_text(value) else None
+        result = self._record_text("commitment", "commitment", value, dispatcher, tracker,
+                                   {"due": due.isoformat() if due else None})
+        if result["commitment"]:
+            dispatcher.utter_message(response="utter_ack_commitment")
+            if due:
+                result["commitment_due"] = due.isoformat()
+        return result
+
+    def validate_commitment_due(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        text = str(value)
+        if _intent(tracker) == "deny" or parsing.is_dont_know(text):
+            dispatcher.utter_message(response="utter_ack_no_date")
+            return {"commitment_due": plan.DECLINED}
+        due = parsing.parse_due_date(text)
+        if due is None or due < dt.date.today():
+            dispatcher.utter_message(response="utter_not_a_date")
+            return {"commitment_due": None}
+        outcomes.add_details(tracker.get_slot("commitment_outcome_id"), {"due": due.isoformat()})
+        dispatcher.utter_message(response="utter_ack_date", due=due.strftime("%d.%m.%Y"))
+        return {"commitment_due": due.isoformat()}
+
+    def _validate_gift(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> Result:
+        text = _free_text(value) or ""
+        availability = parsing.extract_availability(text)
+        result = self._record_text("gift", slot, value, dispatcher, tracker, {
+            "skills": parsing.extract_skills(text), "availability": availability})
+        if result[slot]:
+            dispatcher.utter_message(response="utter_ack_gift")
+            if availability:
+                result["gift_time"] = availability
+        return result
+
+    def validate_gift(self, value: Any, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> Result:
+        return {} if value is None else self._validate_gift("gift", value, dispatcher, tracker)
+
+    def validate_profession_gift(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        return self._validate_gift("profession_gift", value, dispatcher, tracker)
+
+    def validate_profession_step(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        step = parsing.parse_step(chosen_value(tracker) or str(value), 3)
+        if step is None:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"profession_step": None}
+        outcomes.add_details(tracker.get_slot("gift_outcome_id"), {"profession_step": step})
+        return {"profession_step": str(step)}
+
+    def validate_gift_time(self, value: Any, dispatcher: CollectingDispatcher,
+                           tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        text = _free_text(value)
+        if text is None or _intent(tracker) == "deny" or parsing.is_dont_know(text):
+            return {"gift_time": plan.DECLINED}
+        availability = parsing.extract_availability(text) or text
+        outcomes.add_details(tracker.get_slot("gift_outcome_id"), {"availability": availability})
+        return {"gift_time": availability}
+
+    # --- moving on, rounding off ------------------------------------------------------------------
+
+    def validate_next_step(self, value: Any, dispatcher: CollectingDispatcher,
+                           tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        choice = chosen_value(tracker)
+        intent = _intent(tracker)
+        if choice is None:
+            choice = plan.CONVERSATION_BY_INTENT.get(intent)
+        if choice is None and (intent in ("deny", "goodbye", "thank")
+                               or parsing.parse_yes_no(str(value)) is False):
+            choice = plan.FINISH
+        if choice == plan.FINISH:
+            return {"next_step": plan.FINISH}
+        if choice not in plan.CONVERSATIONS:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"next_step": None}
+        reopened = {slot: None for slot in plan.slots_to_reopen(choice, tracker.slots)}
+        return {**reopened, "next_step": None,
+                "agenda": plan.agenda_for_entry(choice, tracker.slots)}
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        text = _free_text(value)
+        if text is None or _intent(tracker) == "deny" or parsing.parse_yes_no(text) is False:
+            return {"contact": plan.DECLINED}
+        outcomes.save_profile(tracker, contact=text)
+        dispatcher.utter_message(response="utter_ack_contact")
+        return {"contact": text}
+
+    def validate_resume(self, value: Any, dispatcher: CollectingDispatcher,
+                        tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        dispatcher.utter_message(response="utter_welcome_back")
+        return {"resume": None, "paused": False}
+
+    def validate_confirm_delete(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Result:
+        if value is None:
+            return {}
+        confirmed = _yes_no(value, tracker)
+        if confirmed is None:
+            dispatcher.utter_message(response="utter_choose_from_buttons")
+            return {"confirm_delete": None}
+        if not confirmed:
+            dispatcher.utter_message(response="utter_delete_cancelled")
+            return {"confirm_delete": None, "delete_requested": False}
+        outcomes.erase(tracker)
+        return {"confirm_delete": None, "delete_requested": False, "erased": True}

@@ -1,0 +1,1 @@
+"""Samtale: a conversational companion for Danish municipalities."""

@@ -1,0 +1,133 @@
+"""Starts Samtale: the Rasa engine, the action server and the web service as one process set.
+
+    python -m bot.launcher prepare   migrate the database, write var/endpoints.yml and var/Procfile
+    python -m bot.launcher run       prepare, then run all three under honcho (Ctrl-C stops all)
+    python -m bot.launcher shell     chat with the running bot in this terminal
+
+`make run` and `make shell` call these after setting up both environments and the model.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import uuid
+from pathlib import Path
+
+import yaml
+
+from bot.settings import Settings, ensure_staff_token, load_settings, rasa_tracker_store_config
+from bot.store import migrate
+
+ENGINE_BIN = "{root}/.venv-engine/bin"
+PROJECT_BIN = "{root}/.venv/bin"
+MODEL = "models/samtale.tar.gz"
+
+
+def rasa_token(settings: Settings) -> str:
+    """Secret for Rasa's HTTP API (--enable-api); kept in var/ like the staff token."""
+    path = settings.var_dir / "rasa_api_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def write_endpoints(settings: Settings) -> Path:
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "tracker_store": rasa_tracker_store_config(settings),
+    }
+    path = settings.var_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
+def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
+    root = settings.root
+    engine, project = ENGINE_BIN.format(root=root), PROJECT_BIN.format(root=root)
+    rasa = (f"rasa: cd {root} && PYTHONPATH={root} {engine}/rasa run --model {MODEL} "
+            f"--endpoints {endpoints} --credentials credentials.yml "
+            f"--interface 127.0.0.1 --port {settings.rasa_port} "
+            f"--enable-api --auth-token {rasa_token(settings)} --log-file {settings.var_dir}/rasa.log")
+    actions = (f"actions: cd {root} && {project}/python -m rasa_sdk --actions actions "
+               f"--port {settings.action_port}")
+    web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
+           f"--host {settings.web_host} --port {settings.web_port}")
+    return [rasa, actions, web]
+
+
+def prepare(settings: Settings) -> Path:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    endpoints = write_endpoints(settings)
+    procfile = settings.var_dir / "Procfile"
+    procfile.write_text("\n".join(procfile_lines(settings, endpoints)) + "\n")
+    return procfile
+
+
+def run(settings: Settings) -> None:
+    procfile = prepare(settings)
+    token = ensure_staff_token(settings)
+    print(f"""
+Samtale is starting (the Rasa engine needs about a minute to load its model).
+  Chat in this terminal:   make shell
+  Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
+                           {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}
+  Staff JSON API:          http://{settings.web_host}:{settings.web_port}/api/outcomes
+  Staff API token:         {token}
+                           (Authorization: Bearer <token>; also in {settings.var_dir}/staff_api_token)
+  Database:                {settings.database_url.split('@')[-1]}
+Ctrl-C stops everything.
+""", flush=True)
+    env = dict(os.environ, DATABASE_URL=settings.database_url, PYTHONUNBUFFERED="1")
+    honcho = f"{PROJECT_BIN.format(root=settings.root)}/honcho"
+    os.execve(honcho, [honcho, "-f", str(procfile), "start"], env)
+
+
+def shell(settings: Settings) -> None:
+    """A terminal chat over the REST channel; buttons are shown as numbers to type."""
+    import httpx
+
+    sender = f"shell-{uuid.uuid4().hex[:8]}"
+    url = f"{settings.rasa_url}/webhooks/rest/webhook"
+    buttons: list[dict] = []
+    print("Samtale – skriv til botten (Ctrl-D for at stoppe) / write to the bot (Ctrl-D to stop)")
+    while True:
+        try:
+            text = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if text.strip().isdigit() and 0 < int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        try:
+            replies = httpx.post(url, json={"sender": sender, "message": text}, timeout=30).json()
+        except httpx.HTTPError as error:
+            print(f"(Rasa is not answering at {url}: {error}. Is `make run` running?)")
+            continue
+        buttons = []
+        for reply in replies:
+            if reply.get("text"):
+                print(f"bot: {reply['text']}")
+            for button in reply.get("buttons") or []:
+                buttons.append(button)
+                print(f"   [{len(buttons)}] {button['title']}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.launcher", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["prepare", "run", "shell"])
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ValueError as error:
+        sys.exit(f"Configuration error: {error}")
+    {"prepare": lambda s: print(prepare(s)), "run": run, "shell": shell}[args.command](settings)
+
+
+if __name__ == "__main__":
+    main()

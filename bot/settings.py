@@ -1,0 +1,166 @@
+"""One settings object for every Samtale process, read from the environment.
+
+Each component takes the slice it needs from `Settings`; nothing else reads `os.environ`.
+Empty environment variables count as unset, so a blank line in an env file means "use the default".
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_TOKEN_LENGTH = 16
+TOKEN_FILE_NAME = "staff_api_token"
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    var_dir: Path
+    database_url: str
+    staff_api_token: str | None
+    rasa_url: str
+    web_host: str
+    web_port: int
+    action_port: int
+    rasa_port: int
+    no_consent_purge_minutes: int
+    environment: str
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Build validated settings; raises ValueError naming the offending variable."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value else None
+
+    var_dir = _absolute(Path(get("SAMTALE_VAR_DIR") or ROOT / "var"))
+    database_url = get("DATABASE_URL") or f"sqlite:///{var_dir / 'samtale.db'}"
+    return Settings(
+        root=ROOT,
+        var_dir=var_dir,
+        database_url=_normalise_database_url(database_url),
+        staff_api_token=get("STAFF_API_TOKEN"),
+        rasa_url=get("RASA_URL") or "http://127.0.0.1:5005",
+        web_host=get("WEB_HOST") or "127.0.0.1",
+        web_port=_port("WEB_PORT", get("WEB_PORT"), 8000),
+        action_port=_port("ACTION_PORT", get("ACTION_PORT"), 5055),
+        rasa_port=_port("RASA_PORT", get("RASA_PORT"), 5005),
+        no_consent_purge_minutes=_positive_int(
+            "NO_CONSENT_PURGE_MINUTES", get("NO_CONSENT_PURGE_MINUTES"), 30
+        ),
+        environment=get("SAMTALE_ENV") or "development",
+    )
+
+
+def ensure_staff_token(settings: Settings) -> str:
+    """The staff API token: from settings, else var_dir/staff_api_token, else a new one."""
+    if settings.staff_api_token is not None:
+        return _checked_token(settings.staff_api_token, "STAFF_API_TOKEN")
+    path = settings.var_dir / TOKEN_FILE_NAME
+    if not path.exists():
+        _write_token_once(path, secrets.token_urlsafe(32))
+    return _checked_token(path.read_text(encoding="utf-8").strip(), str(path))
+
+
+def rasa_tracker_store_config(settings: Settings) -> dict[str, Any]:
+    """The `tracker_store` section of Rasa's endpoints.yml for our database_url."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": str(_absolute(Path(url.database)))}
+    config: dict[str, Any] = {
+        "type": "SQL",
+        # Rasa runs SQLAlchemy 1.4 with psycopg2, so it gets the bare dialect, not our driver.
+        "dialect": "postgresql",
+        "host": url.host,
+        "port": url.port,
+        "db": url.database,
+        "username": url.username,
+        "password": url.password,
+        "query": dict(url.query) or None,
+    }
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def _normalise_database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError as error:
+        raise ValueError(f"DATABASE_URL is not a valid database URL: {error}") from None
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        # Our venv ships psycopg 3 only; SQLAlchemy's bare "postgresql" means psycopg2.
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ValueError("DATABASE_URL must name a SQLite file: Rasa shares the database")
+        # Rasa and our services start from different directories; pin the file absolutely.
+        return f"sqlite:///{_absolute(Path(url.database))}"
+    raise ValueError(f"DATABASE_URL must be sqlite or postgresql, got {url.drivername!r}")
+
+
+def _absolute(path: Path) -> Path:
+    # Relative paths are relative to the repo root, so every process agrees whatever its cwd.
+    path = path.expanduser()
+    return path if path.is_absolute() else (ROOT / path).resolve()
+
+
+def _port(name: str, raw: str | None, default: int) -> int:
+    value = _int(name, raw, default)
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{name} must be a port between 1 and 65535, got {raw!r}")
+    return value
+
+
+def _positive_int(name: str, raw: str | None, default: int) -> int:
+    value = _int(name, raw, default)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return value
+
+
+def _int(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _checked_token(token: str, source: str) -> str:
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"{source}: the staff API token must be at least {MIN_TOKEN_LENGTH} characters"
+        )
+    return token
+
+
+def _write_token_once(path: Path, token: str) -> None:
+    """Write the token file atomically; if another process won the race, keep its token."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the umask may only have narrowed it, but be exact
+        os.write(fd, f"{token}\n".encode())
+    finally:
+        os.close(fd)
+    try:
+        # link() fails if the file exists, so a reader never sees a half-written token.
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)

@@ -1,0 +1,97 @@
+"""The store's vocabulary and the checks every public method applies before touching SQL.
+
+Checks are identical on SQLite and PostgreSQL so that a value accepted in development is
+accepted in production (SQLite would silently store an over-long id that PostgreSQL rejects).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import InvalidValue
+
+KINDS = ("invitation", "possibility", "ownership", "dissent", "commitment", "gift", "handoff")
+STATUSES = ("new", "in_progress", "done")
+ROLES = ("citizen", "employee")
+LANGUAGES = ("da", "en")
+MAX_ID_LENGTH = 255
+MAX_LIMIT = 1000
+
+
+def choice(name: str, value: Any, allowed: Iterable[str], *, nullable: bool = False) -> Any:
+    if value is None and nullable:
+        return None
+    allowed = tuple(allowed)
+    if value not in allowed:
+        listed = ", ".join(allowed)
+        raise InvalidValue(f"{name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def text(name: str, value: Any, *, nullable: bool = False, max_length: int | None = None) -> Any:
+    """Check a string without changing it: the person's words are stored as given."""
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue(f"{name} must be a string; got {type(value).__name__}")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidValue(f"{name} must be at most {max_length} characters; got {len(value)}")
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL in text; refuse it everywhere rather than lose data.
+        raise InvalidValue(f"{name} must not contain NUL characters")
+    return value
+
+
+def identifier(name: str, value: Any, *, nullable: bool = False) -> Any:
+    checked = text(name, value, nullable=nullable, max_length=MAX_ID_LENGTH)
+    if checked == "":
+        raise InvalidValue(f"{name} must not be empty")
+    return checked
+
+
+def boolean(name: str, value: Any, *, nullable: bool = False) -> Any:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidValue(f"{name} must be true or false; got {value!r}")
+    return value
+
+
+def details(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        raise InvalidValue("details must be a JSON object (a dict with string keys)")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidValue(f"details must be JSON-serialisable: {error}") from None
+    if _contains_nul(value):
+        raise InvalidValue("details must not contain NUL characters")
+    return value
+
+
+def page(limit: Any, offset: Any) -> tuple[int, int]:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue(f"limit must be an integer from 1 to {MAX_LIMIT}; got {limit!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidValue(f"offset must be a non-negative integer; got {offset!r}")
+    return limit, offset
+
+
+def minutes(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValue(f"{name} must be a non-negative integer; got {value!r}")
+    return value
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(item) for item in value)
+    return False

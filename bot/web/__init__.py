@@ -1,0 +1,1 @@
+"""The staff web service: a JSON API over the outcome store."""

@@ -1,0 +1,33 @@
+"""Outcomes: what people offered, and the staff follow-up on each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from bot.web.deps import StoreDep, require_staff
+from bot.web.schemas import Kind, OutcomeList, OutcomePublic, OutcomeUpdate, Status
+
+router = APIRouter(prefix="/outcomes", tags=["outcomes"], dependencies=[Depends(require_staff)])
+
+
+@router.get("", response_model=OutcomeList)
+def list_outcomes(
+    store: StoreDep,
+    kind: Kind | None = None,
+    status: Status | None = None,
+    conversation_id: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    outcomes = store.list_outcomes(
+        kind=kind, status=status, conversation_id=conversation_id, limit=limit, offset=offset
+    )
+    return {"outcomes": outcomes, "count": len(outcomes)}
+
+
+@router.patch("/{outcome_id}", response_model=OutcomePublic)
+def update_outcome(outcome_id: int, update: OutcomeUpdate, store: StoreDep) -> dict:
+    # Only the fields the client sent change; an explicit null status is refused by the store.
+    return store.update_outcome(outcome_id, **update.model_dump(exclude_unset=True))

@@ -1,0 +1,45 @@
+"""Dependencies shared by the routers: the store and the staff token check."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.settings import Settings
+from bot.store import OutcomeStore
+
+_bearer = HTTPBearer(auto_error=False)  # we answer 401 ourselves; FastAPI would say 403
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> OutcomeStore:
+    return request.app.state.store
+
+
+def require_staff(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    if credentials is None:
+        raise _unauthorised("Missing bearer token")
+    expected: str = request.app.state.staff_token
+    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise _unauthorised("Invalid bearer token")
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+StoreDep = Annotated[OutcomeStore, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
