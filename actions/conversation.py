@@ -29,6 +29,10 @@ class ActionStartConversation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
+        # A fresh start of the form must not take this message as an answer to an old question.
+        return [SlotSet("requested_slot", None), *self._route(dispatcher, tracker)]
+
+    def _route(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         intent, _ = latest_intent(tracker)
         slots = tracker.slots
         chosen = chosen_value(tracker)

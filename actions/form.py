@@ -35,8 +35,8 @@ def _yes_no(value: Any, tracker: Tracker) -> bool | None:
 
 
 def _free_text(value: Any) -> str | None:
-    """The person's words, verbatim, or None for an empty or whitespace-only message."""
-    if not isinstance(value, str) or not value.strip():
+    """The person's words, verbatim; None for an empty message or a stale button's payload."""
+    if not isinstance(value, str) or not value.strip() or value.startswith("/"):
         return None
     return value
 
@@ -47,24 +47,31 @@ class ValidateSamtaleForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        # Rasa fills the requested slot with the raw text before validation; until validated,
-        # the plan must treat it as unanswered or the question would be skipped unchecked.
-        unvalidated = {slot: None for slot, raw in tracker.slots_to_validate().items()
-                       if slot in domain_slots and tracker.slots.get(slot) == raw}
-        return plan.required_slots({**tracker.slots, **unvalidated})
+        return plan.required_slots(tracker.slots)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Validate the answer to the pending question (only that one), then plan the next.
+
+        Rasa also calls this when the form starts or resumes after a side-step; then nothing
+        new was said, and re-validating earlier answers would repeat (and re-store) them.
+        """
         requested = tracker.get_slot("requested_slot")
-        just_answered = (tracker.latest_action_name == "action_listen"
-                         and requested in tracker.slots_to_validate())
+        # Rasa appends this turn's extracted answer after the form's own action event; with no
+        # such candidate the form is starting or resuming, and there is nothing to validate.
+        just_answered = requested is not None and requested in tracker.slots_to_validate()
+        events: List[Dict[Text, Any]] = []
         if just_answered and digressions.is_digression(tracker, requested):
-            events = [SlotSet(requested, None)]
+            events.append(SlotSet(requested, None))
             events += digressions.handle(_intent(tracker), dispatcher, tracker, requested)
-            tracker.add_slots(events)
-            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-            return events + ([next_slot] if next_slot else [])
-        return await super().run(dispatcher, tracker, domain)
+        elif just_answered:
+            validate = getattr(self, f"validate_{requested}")
+            answer = tracker.slots_to_validate()[requested]
+            events += [SlotSet(slot, value) for slot, value
+                       in validate(answer, dispatcher, tracker, domain).items()]
+        tracker.add_slots(events)
+        pending = plan.required_slots(tracker.slots)
+        return events + [SlotSet("requested_slot", pending[0] if pending else None)]
 
     # --- opening -------------------------------------------------------------------------------
 

@@ -93,9 +93,13 @@ _ORDINALS = {"1": 1, "en": 1, "et": 1, "one": 1, "foerste": 1, "first": 1,
 
 
 def parse_step(text: str, top: int) -> int | None:
-    """A ladder step 1..top from a button value or from '3', 'trin tre', 'the second'."""
-    for word in words(fold(text)):
-        step = _ORDINALS.get(word)
+    """A ladder step 1..top from a button value or from '3', 'trin tre', 'the second'.
+
+    Number words only count in short answers: "en" and "to" are also Danish articles and verbs.
+    """
+    tokens = words(fold(text))
+    for word in tokens:
+        step = _ORDINALS.get(word) if (word.isdigit() or len(tokens) <= 3) else None
         if step and step <= top:
             return step
     return None

@@ -58,8 +58,11 @@ def make_tracker(slots: dict[str, Any] | None = None, *, text: str = "", intent:
     events: list[dict[str, Any]] = [{"event": "action", "name": "action_listen"},
                                     {"event": "user", "text": text, "parse_data": message}]
     if requested and latest_action == "action_listen":
+        # What Rasa's FormAction sends: the form's own action, then this turn's candidate.
         slots[requested] = text
-        events.append({"event": "slot", "name": requested, "value": text})
+        events += [{"event": "action", "name": "samtale_form"},
+                   {"event": "slot", "name": requested, "value": text}]
+        latest_action = "samtale_form"
     return Tracker(sender, slots, message, events, False, None,
                    {"name": "samtale_form"} if requested else {}, latest_action)
 

@@ -172,3 +172,29 @@ def test_reply_language_from_metadata_then_from_a_switch_request(domain):
     events, _ = run(action, make_tracker({"language": "en"}, text="dansk tak",
                                          intent="switch_language"), domain)
     assert slot_events(events) == {"language": "da"}
+
+
+def test_the_last_gift_answer_leads_to_the_contact_question(domain, action_store):
+    slots = {**ONBOARDED, **{s: "x" for s in plan.ALL_CONVERSATION_SLOTS}, "gift_time": None,
+             "role": "citizen"}
+    events, _ = run(FORM, make_tracker(slots, text="weekender", intent="nlu_fallback",
+                                       requested="gift_time"), domain)
+    assert slot_events(events) == {"gift_time": "weekender", "requested_slot": "contact"}
+
+
+def test_starting_the_form_does_not_repeat_or_restore_earlier_answers(domain, action_store):
+    action_store.save_conversation("anna", consent=True)
+    slots = {**ONBOARDED, "invitation_answer": "accepted", "possibility": "a garden"}
+    tracker = make_tracker(slots, text="hej igen", intent="greet",
+                           latest_action="action_start_conversation")
+    events, messages = run(FORM, tracker, domain)
+    assert messages == [] and action_store.outcomes_for("anna") == []
+    assert slot_events(events) == {"requested_slot": "ownership"}
+
+
+def test_a_stale_button_is_not_taken_as_a_free_text_answer(domain, action_store):
+    slots = {**ONBOARDED, "invitation_answer": "accepted"}
+    events, messages = run(FORM, make_tracker(slots, text='/choose{"value":"3"}', intent="choose",
+                                              requested="possibility"), domain)
+    assert slot_events(events) == {"possibility": None, "requested_slot": "possibility"}
+    assert responses(messages) == ["utter_empty_answer"]

@@ -62,6 +62,7 @@ def test_closed_choices():
     assert parsing.parse_step("trin 3", 4) == 3
     assert parsing.parse_step("the second", 4) == 2
     assert parsing.parse_step("4", 3) is None
+    assert parsing.parse_step("Jeg kunne selv starte en gruppe på Facebook", 4) is None
     assert parsing.parse_invitation_answer("ved ikke") == "undecided"
     assert parsing.parse_invitation_answer("nej tak") == "declined"
     assert parsing.is_none_answer("Ingen") and not parsing.is_none_answer("ingen tillid til jer")

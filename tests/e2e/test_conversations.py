@@ -1,0 +1,192 @@
+"""Whole conversations through Rasa's REST webhook; outcomes checked through the staff JSON API."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from .conftest import button, buttons, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_danish_citizen_holds_all_six_conversations(stack):
+    anna = new_id("anna")
+    replies = stack.say(anna, "hej", "da")
+    assert "samtalemakker" in texts(replies) and "Må jeg gemme" in texts(replies)
+    replies = stack.say(anna, button(replies, "Ja"))
+    assert "borger" in texts(replies)
+    replies = stack.say(anna, button(replies, "Som borger"))
+    assert "inviterer" in texts(replies)
+    replies = stack.say(anna, button(replies, "Ja, gerne"))
+    assert "drømmer du om" in texts(replies)
+    replies = stack.say(anna, "Jeg drømmer om en fælleshave i Vollsmose, hvor naboer mødes")
+    assert "din egen del" in texts(replies)
+    replies = stack.say(anna, "Jeg kunne selv invitere naboerne til et første møde i haven")
+    replies = stack.say(anna, button(replies, "3"))
+    assert "tvivler" in texts(replies)
+    replies = stack.say(anna, "Jeg er bange for at kommunen bare vil spare penge")
+    assert "Din tvivl bliver skrevet ned" in texts(replies)
+    replies = stack.say(anna, "Jeg lover at snakke med boligforeningen")
+    assert "Hvornår" in texts(replies)
+    replies = stack.say(anna, "blåt og grønt")  # not a date: a kind hint, the question again
+    assert "kunne jeg ikke helt finde ud af" in texts(replies) and "Hvornår" in texts(replies)
+    replies = stack.say(anna, "næste uge")
+    assert "Fint, jeg noterer" in texts(replies) and "god til" in texts(replies)
+    replies = stack.say(anna, "Jeg kan lave mad og hjælpe med lektier hver onsdag eftermiddag")
+    assert "mail" in texts(replies)  # contact question, since time was already given
+    replies = stack.say(anna, "anna@example.dk")
+    assert "Her er det, du har fortalt mig" in texts(replies)
+    assert "fælleshave i Vollsmose" in texts(replies) and "Tusind tak" in texts(replies)
+
+    outcomes = {o["kind"]: o for o in stack.outcomes(anna)}
+    assert set(outcomes) == {"invitation", "possibility", "ownership", "dissent", "commitment",
+                             "gift"}
+    assert outcomes["invitation"]["details"] == {"answer": "accepted"}
+    assert outcomes["possibility"]["text"] == ("Jeg drømmer om en fælleshave i Vollsmose, "
+                                               "hvor naboer mødes")
+    assert outcomes["ownership"]["details"]["ladder_step"] == 3
+    assert outcomes["gift"]["details"]["skills"] == ["cooking", "homework help"]
+    assert outcomes["gift"]["details"]["availability"] == "hver onsdag eftermiddag"
+    assert all(o["language"] == "da" and o["role"] == "citizen" and o["status"] == "new"
+               for o in outcomes.values())
+    conversation = stack.staff.get(f"/api/conversations/{anna}").json()
+    assert conversation["contact"] == "anna@example.dk"
+    spoken = [(t["speaker"], t["text"]) for t in conversation["transcript"]]
+    assert ("user", "Jeg lover at snakke med boligforeningen") in spoken
+    assert any(s == "bot" and "samtalemakker" in t for s, t in spoken)
+
+
+def test_an_english_employee_enters_gift_directly_and_is_offered_the_rest(stack):
+    sam = new_id("sam")
+    replies = stack.say(sam, "I'm a teacher and I could help kids with their homework", "en")
+    assert "May I store your answers" in texts(replies)
+    replies = stack.say(sam, button(replies, "Yes"))
+    replies = stack.say(sam, button(replies, "As an employee"))
+    assert "your profession" in texts(replies)
+    replies = stack.say(sam, "Teaching maths to teenagers at a homework cafe")
+    replies = stack.say(sam, button(replies, "3"))
+    assert "how much time" in texts(replies)
+    replies = stack.say(sam, "two hours a week")
+    offered = [b["title"] for b in buttons(replies)]
+    assert "My dreams and ideas" in offered and "Finish for now" in offered
+    assert "What I can give" not in offered
+    replies = stack.say(sam, button(replies, "My doubts"))
+    assert "doubt" in texts(replies)
+    replies = stack.say(sam, "none")
+    replies = stack.say(sam, button(replies, "Finish for now"))
+    replies = stack.say(sam, button(replies, "No thanks"))
+    assert "Here is what you've told me" in texts(replies)
+
+    outcomes = {o["kind"]: o for o in stack.outcomes(sam)}
+    assert set(outcomes) == {"gift", "dissent"}
+    assert outcomes["gift"]["details"]["profession_step"] == 3
+    assert outcomes["gift"]["details"]["availability"] == "two hours a week"
+    assert outcomes["dissent"]["details"] == {"none": True}
+    assert {o["language"] for o in outcomes.values()} == {"en"}
+    assert {o["role"] for o in outcomes.values()} == {"employee"}
+
+
+def test_side_steps_answer_and_return_to_the_pending_question(stack):
+    mia = new_id("mia")
+    replies = stack.say(mia, "hej", "da")
+    replies = stack.say(mia, button(replies, "Ja"))
+    replies = stack.say(mia, button(replies, "Som borger"))
+    replies = stack.say(mia, button(replies, "Ja, gerne"))
+    assert "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "hvorfor spørger du om det?")
+    assert "Bag de fleste problemer er en drøm" in texts(replies)
+    assert "drømmer du om" in texts(replies)  # the pending question again
+
+    replies = stack.say(mia, "/help")
+    assert "start forfra" in texts(replies) and "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "er du en robot?")
+    assert "chatbot" in texts(replies) and "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "kan jeg tale med et menneske?")
+    assert "medarbejder" in texts(replies) and "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "can we speak English please")
+    assert "continue in English" in texts(replies) and "dream of" in texts(replies)
+    replies = stack.say(mia, "/switch_language")
+    assert "på dansk" in texts(replies) and "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "/pause")
+    assert "pause" in texts(replies) and "drømmer du om" not in texts(replies)
+    replies = stack.say(mia, "hej igen")
+    assert "Godt at se dig igen" in texts(replies) and "drømmer du om" in texts(replies)
+
+    replies = stack.say(mia, "En lektiecafé på biblioteket")
+    replies = stack.say(mia, "vis mine data")
+    assert "En lektiecafé på biblioteket" in texts(replies)
+    assert "din egen del" in texts(replies)  # and back to the pending question
+
+    kinds = [o["kind"] for o in stack.outcomes(mia)]
+    assert kinds == ["invitation", "handoff", "possibility"]
+
+    replies = stack.say(mia, "slet mine data")
+    assert "Det kan ikke fortrydes" in texts(replies)
+    replies = stack.say(mia, button(replies, "Ja, slet"))
+    assert "Alt er slettet" in texts(replies)
+    assert stack.outcomes(mia) == []
+    assert stack.staff.get(f"/api/conversations/{mia}").status_code == 404
+    time.sleep(4)  # the transcript is purged just after Rasa has saved the turn
+    assert stack.staff.get("/api/outcomes", params={"conversation_id": mia}).json()["count"] == 0
+
+
+def test_without_consent_nothing_is_stored_or_shown(stack):
+    ole = new_id("ole")
+    replies = stack.say(ole, "hej", "da")
+    replies = stack.say(ole, button(replies, "Nej"))
+    assert "gemmer bare ikke" in texts(replies)
+    replies = stack.say(ole, button(replies, "Som borger"))
+    replies = stack.say(ole, button(replies, "Ja, gerne"))
+    replies = stack.say(ole, "Flere bænke i parken")
+    assert "din egen del" in texts(replies)
+    assert stack.outcomes(ole) == []
+    assert stack.staff.get(f"/api/conversations/{ole}").status_code == 404
+    replies = stack.say(ole, "vis mine data")
+    assert "ikke gemt noget" in texts(replies)
+
+
+def test_restart_begins_again(stack):
+    eva = new_id("eva")
+    replies = stack.say(eva, "hej", "da")
+    replies = stack.say(eva, button(replies, "Ja"))
+    replies = stack.say(eva, "start forfra")
+    assert "starter vi forfra" in texts(replies)
+    replies = stack.say(eva, "hej")
+    assert "Må jeg gemme" in texts(replies)
+
+
+def test_bad_input_gets_a_kind_answer_and_is_stored_verbatim(stack):
+    bo = new_id("bo")
+    replies = stack.say(bo, "hej", "da")
+    replies = stack.say(bo, button(replies, "Ja"))
+    replies = stack.say(bo, button(replies, "Som borger"))
+    replies = stack.say(bo, button(replies, "Ja, gerne"))
+    for empty in ("", "   "):
+        replies = stack.say(bo, empty)
+        assert "Jeg fik vist ikke noget med" in texts(replies)
+        assert "drømmer du om" in texts(replies)
+    script = "<script>alert('x')</script> & <b>fed</b>"
+    replies = stack.say(bo, script)
+    assert "din egen del" in texts(replies)
+    long_text = "Jeg vil gerne hjælpe. " * 450  # about 10,000 characters
+    replies = stack.say(bo, long_text)
+    assert "Hvor ser du dig selv" in texts(replies)
+    for noise in ("'; DROP TABLE outcomes; --", "🙂🎉🌱", "Ich möchte helfen, aber wie?"):
+        replies = stack.say(bo, noise)
+        assert "Det fangede jeg ikke helt" in texts(replies), noise
+        assert "Hvor ser du dig selv" in texts(replies)
+    outcomes = {o["kind"]: o for o in stack.outcomes(bo)}
+    assert outcomes["possibility"]["text"] == script
+    assert outcomes["ownership"]["text"] == long_text
+    assert [o["kind"] for o in stack.outcomes(bo)].count("possibility") == 1
