@@ -7,8 +7,10 @@ MODEL := models/samtale.tar.gz
 RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml
 RASA_ARGS := --data nlu stories --domain domain --config config.yml
 export PYTHONPATH := $(CURDIR)
+# Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-nlu test-python bench clean
+.PHONY: help setup run shell train validate test test-stories test-nlu test-python chromium bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -48,7 +50,11 @@ validate: setup ## check the Rasa training data and domain
 test-stories: setup $(MODEL) ## Rasa test stories (tests/stories) against the trained model
 	$(ENGINE)/rasa test core --stories tests/stories --model $(MODEL) --out var/test-stories --fail-on-prediction-errors
 
-test-python: setup $(MODEL) ## pytest: units, store on SQLite and PostgreSQL, end-to-end
+# The widget's browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium: ## install Debian's Chromium for the widget's browser tests
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test-python: setup $(MODEL) chromium ## pytest: units, store on SQLite and PostgreSQL, end-to-end
 	$(VENV)/python -m pytest
 
 test: validate test-python test-stories ## everything CI runs

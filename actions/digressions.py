@@ -38,8 +38,10 @@ def is_digression(tracker: Tracker, requested_slot: str | None) -> bool:
     if text.startswith("/"):  # a button or command payload says exactly what it means
         return True
     count = len(words(text))
+    if count == 0:  # emoji or punctuation only: not a request for anything
+        return False
     if requested_slot in CHOICE_SLOTS:
-        return confidence >= 0.5
+        return confidence >= 0.6
     limit = 14 if intent in _LONG_FORM else 9
     return confidence >= 0.7 and count <= limit
 

@@ -6,6 +6,7 @@ is next (`actions.plan`) and what an answer means (`actions.parsing`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -41,6 +42,24 @@ def _free_text(value: Any) -> str | None:
     return value
 
 
+_CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.\w+|(?:\+?\d[\d .-]{6,}\d)")
+
+
+def looks_like_an_answer(slot: str, text: str) -> bool:
+    """Does the text clearly answer this question? Then it is never treated as a side-step,
+    however the intent classifier labelled it ("anna@example.dk" is not out of scope)."""
+    checks = {
+        "contact": lambda: bool(_CONTACT.search(text)),
+        "commitment_due": lambda: parsing.parse_due_date(text) is not None,
+        "gift_time": lambda: parsing.extract_availability(text) is not None,
+        "role": lambda: parsing.parse_role(text) is not None,
+        "ladder_step": lambda: parsing.parse_step(text, 4) is not None,
+        "profession_step": lambda: parsing.parse_step(text, 3) is not None,
+        "invitation_answer": lambda: parsing.parse_invitation_answer(text) is not None,
+    }
+    return not text.startswith("/") and checks.get(slot, lambda: False)()
+
+
 class ValidateSamtaleForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_samtale_form"
@@ -61,12 +80,13 @@ class ValidateSamtaleForm(FormValidationAction):
         # such candidate the form is starting or resuming, and there is nothing to validate.
         just_answered = requested is not None and requested in tracker.slots_to_validate()
         events: List[Dict[Text, Any]] = []
-        if just_answered and digressions.is_digression(tracker, requested):
+        answer = tracker.slots_to_validate().get(requested) if just_answered else None
+        if (just_answered and digressions.is_digression(tracker, requested)
+                and not looks_like_an_answer(requested, str(answer or ""))):
             events.append(SlotSet(requested, None))
             events += digressions.handle(_intent(tracker), dispatcher, tracker, requested)
         elif just_answered:
             validate = getattr(self, f"validate_{requested}")
-            answer = tracker.slots_to_validate()[requested]
             events += [SlotSet(slot, value) for slot, value
                        in validate(answer, dispatcher, tracker, domain).items()]
         tracker.add_slots(events)

@@ -48,7 +48,9 @@ def write_endpoints(settings: Settings) -> Path:
 def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
     root = settings.root
     engine, project = ENGINE_BIN.format(root=root), PROJECT_BIN.format(root=root)
-    rasa = (f"rasa: cd {root} && PYTHONPATH={root} {engine}/rasa run --model {MODEL} "
+    # Telemetry off: Rasa would otherwise try to reach its servers (and Sentry) from here.
+    rasa = (f"rasa: cd {root} && PYTHONPATH={root} RASA_TELEMETRY_ENABLED=false "
+            f"{engine}/rasa run --model {MODEL} "
             f"--endpoints {endpoints} --credentials credentials.yml "
             f"--interface 127.0.0.1 --port {settings.rasa_port} "
             f"--enable-api --auth-token {rasa_token(settings)} --log-file {settings.var_dir}/rasa.log")
@@ -56,7 +58,19 @@ def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
                f"--port {settings.action_port}")
     web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
            f"--host {settings.web_host} --port {settings.web_port}")
-    return [rasa, actions, web]
+    lines = [rasa, actions, web]
+    if settings.telegram_bot_token:  # the bridge reads its token and settings from the env
+        lines.append(f"telegram: cd {root} && {project}/python -m bot.channels.telegram")
+    return lines
+
+
+def telegram_status(settings: Settings) -> str:
+    if not settings.telegram_bot_token:
+        return "not started (set TELEGRAM_BOT_TOKEN to connect a bot)"
+    if settings.telegram_webhook_url:
+        return (f"webhook at {settings.telegram_webhook_url} "
+                f"(forward it to 127.0.0.1:{settings.telegram_webhook_port})")
+    return "polling"
 
 
 def prepare(settings: Settings) -> Path:
@@ -73,9 +87,11 @@ def run(settings: Settings) -> None:
     token = ensure_staff_token(settings)
     print(f"""
 Samtale is starting (the Rasa engine needs about a minute to load its model).
+  Chat on a demo page:     http://{settings.web_host}:{settings.web_port}/  (English: /?lang=en)
   Chat in this terminal:   make shell
   Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}
+  Telegram: {telegram_status(settings)}
   Staff JSON API:          http://{settings.web_host}:{settings.web_port}/api/outcomes
   Staff API token:         {token}
                            (Authorization: Bearer <token>; also in {settings.var_dir}/staff_api_token)

@@ -7,6 +7,7 @@ Empty environment variables count as unset, so a blank line in an env file means
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +35,14 @@ class Settings:
     rasa_port: int
     no_consent_purge_minutes: int
     environment: str
+    # Telegram channel (bot/channels/telegram): off unless a bot token is given.
+    telegram_bot_token: str | None = None
+    telegram_api_url: str | None = None  # None: Telegram's own Bot API; tests use a fake
+    telegram_webhook_url: str | None = None  # None: long polling
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None  # None: generated into var_dir
+    telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
+    pseudonym_key: str | None = None  # HMAC key for channel sender ids; None: from var_dir
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -50,7 +59,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         var_dir=var_dir,
         database_url=_normalise_database_url(database_url),
         staff_api_token=get("STAFF_API_TOKEN"),
-        rasa_url=get("RASA_URL") or "http://127.0.0.1:5005",
+        rasa_url=get("RASA_URL") or f"http://127.0.0.1:{_port('RASA_PORT', get('RASA_PORT'), 5005)}",
         web_host=get("WEB_HOST") or "127.0.0.1",
         web_port=_port("WEB_PORT", get("WEB_PORT"), 8000),
         action_port=_port("ACTION_PORT", get("ACTION_PORT"), 5055),
@@ -59,6 +68,15 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "NO_CONSENT_PURGE_MINUTES", get("NO_CONSENT_PURGE_MINUTES"), 30
         ),
         environment=get("SAMTALE_ENV") or "development",
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+        telegram_api_url=(get("TELEGRAM_API_URL") or "").rstrip("/") or None,
+        telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+        telegram_webhook_port=_port("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443),
+        telegram_webhook_secret=_webhook_secret(get("TELEGRAM_WEBHOOK_SECRET")),
+        telegram_default_language=_language(
+            "TELEGRAM_DEFAULT_LANGUAGE", get("TELEGRAM_DEFAULT_LANGUAGE"), "en"
+        ),
+        pseudonym_key=_pseudonym_key(get("SAMTALE_PSEUDONYM_KEY")),
     )
 
 
@@ -72,6 +90,19 @@ def ensure_staff_token(settings: Settings) -> str:
     return _checked_token(path.read_text(encoding="utf-8").strip(), str(path))
 
 
+def ensure_secret(settings: Settings, configured: str | None, file_name: str) -> str:
+    """A secret from settings, else var_dir/<file_name>, else a new one written there (0600).
+
+    Generated once and kept, so e.g. pseudonymous sender ids stay the same across restarts.
+    """
+    if configured is not None:
+        return configured
+    path = settings.var_dir / file_name
+    if not path.exists():
+        _write_token_once(path, secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip()
+
+
 def rasa_tracker_store_config(settings: Settings) -> dict[str, Any]:
     """The `tracker_store` section of Rasa's endpoints.yml for our database_url."""
     url = make_url(settings.database_url)
@@ -81,7 +112,8 @@ def rasa_tracker_store_config(settings: Settings) -> dict[str, Any]:
         "type": "SQL",
         # Rasa runs SQLAlchemy 1.4 with psycopg2, so it gets the bare dialect, not our driver.
         "dialect": "postgresql",
-        "host": url.host,
+        # Rasa passes the endpoint's `url` on as the host of its SQL tracker store.
+        "url": url.host,
         "port": url.port,
         "db": url.database,
         "username": url.username,
@@ -128,6 +160,27 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return value
+
+
+def _language(name: str, raw: str | None, default: str) -> str:
+    value = (raw or default).strip().lower()
+    if value not in ("da", "en"):
+        raise ValueError(f"{name} must be 'da' or 'en', got {raw!r}")
+    return value
+
+
+def _pseudonym_key(raw: str | None) -> str | None:
+    # A short key would let anyone who knows a Telegram user id guess the pseudonym.
+    if raw is not None and len(raw) < MIN_TOKEN_LENGTH:
+        raise ValueError(f"SAMTALE_PSEUDONYM_KEY must be at least {MIN_TOKEN_LENGTH} characters")
+    return raw
+
+
+def _webhook_secret(raw: str | None) -> str | None:
+    # Telegram's own rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+    if raw is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ -")
+    return raw
 
 
 def _int(name: str, raw: str | None, default: int) -> int:

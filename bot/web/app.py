@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from bot.channels import webchat
 from bot.settings import Settings, ensure_staff_token, load_settings
 from bot.store import get_store
 from bot.web import errors
@@ -38,4 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for api in (health, outcomes, conversations):
         app.include_router(api.router, prefix="/api")
+    # The web chat: its proxy and demo page first, so /chat/api/... wins over the static mount.
+    app.include_router(webchat.router)
+    app.mount("/chat", webchat.static_files, name="webchat")
     return app

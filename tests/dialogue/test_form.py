@@ -198,3 +198,12 @@ def test_a_stale_button_is_not_taken_as_a_free_text_answer(domain, action_store)
                                               requested="possibility"), domain)
     assert slot_events(events) == {"possibility": None, "requested_slot": "possibility"}
     assert responses(messages) == ["utter_empty_answer"]
+
+
+def test_a_clear_answer_is_never_a_side_step(domain, action_store):
+    action_store.save_conversation("anna", consent=True)
+    slots = {**ONBOARDED, **{s: "x" for s in plan.ALL_CONVERSATION_SLOTS}}
+    events, messages = run(FORM, make_tracker(slots, text="anna@example.dk",
+                                              intent="out_of_scope", requested="contact"), domain)
+    assert slot_events(events) == {"contact": "anna@example.dk", "requested_slot": None}
+    assert action_store.get_conversation("anna")["contact"] == "anna@example.dk"

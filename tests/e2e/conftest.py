@@ -3,37 +3,36 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import time
+import socket
 import uuid
 from pathlib import Path
 from typing import Iterator
 
 import httpx
+import psycopg
 import pytest
 
-from bot.launcher import prepare, procfile_lines
 from bot.settings import load_settings
+from bot.stack import Stack, StackFailed
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-staff-token-0123456789"
-STARTUP_SECONDS = 240
 
 
-class Stack:
-    def __init__(self, settings, processes, log_dir: Path):
-        self.settings, self.processes, self.log_dir = settings, processes, log_dir
-        self.rasa = f"http://127.0.0.1:{settings.rasa_port}"
-        self.web = f"http://127.0.0.1:{settings.web_port}"
-        self.staff = httpx.Client(base_url=self.web, timeout=30,
+class Client:
+    """What a chat channel and a staff member do: talk to Rasa, read the staff API."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.staff = httpx.Client(base_url=stack.web_url, timeout=30,
                                   headers={"Authorization": f"Bearer {TOKEN}"})
 
     def say(self, sender: str, message: str, language: str | None = None) -> list[dict]:
         body: dict = {"sender": sender, "message": message}
         if language:
             body["metadata"] = {"language": language}
-        response = httpx.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=60)
+        response = httpx.post(f"{self.stack.rasa_url}/webhooks/rest/webhook", json=body,
+                              timeout=60)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -42,92 +41,47 @@ class Stack:
         assert response.status_code == 200, response.text
         return sorted(response.json()["outcomes"], key=lambda o: o["id"])
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name} ---\n{p.read_text()[-3000:]}"
-                         for p in sorted(self.log_dir.glob("*.log")))
+
+def free_port() -> str:
+    # Several test runs may share the machine; the kernel hands out an unused port.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
 
 
-def _wait_until_ready(stack: Stack) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        for name, process in stack.processes.items():
-            if process.poll() is not None:
-                pytest.fail(f"{name} exited with {process.returncode}\n{stack.logs()}")
-        try:
-            rasa = httpx.get(f"{stack.rasa}/status", params={"token": rasa_token(stack)}, timeout=2)
-            web = httpx.get(f"{stack.web}/api/health", timeout=2)
-            actions = httpx.get(f"http://127.0.0.1:{stack.settings.action_port}/health", timeout=2)
-            if rasa.status_code == web.status_code == actions.status_code == 200 \
-                    and rasa.json().get("model_file"):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"the stack was not ready within {STARTUP_SECONDS} s\n{stack.logs()}")
-
-
-def rasa_token(stack: Stack) -> str:
-    return (stack.settings.var_dir / "rasa_api_token").read_text().strip()
+def stack_env(var_dir: Path, database: str | None) -> dict[str, str]:
+    rasa, actions, web = free_port(), free_port(), free_port()
+    env = {**os.environ, "SAMTALE_VAR_DIR": str(var_dir), "STAFF_API_TOKEN": TOKEN,
+           "RASA_PORT": rasa, "ACTION_PORT": actions, "WEB_PORT": web}
+    env.pop("DATABASE_URL", None)
+    if database:
+        env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{database}"
+    env["DATABASE_URL"] = load_settings(env).database_url
+    return env
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql",
                                                                   marks=pytest.mark.postgres)])
-def stack(request, tmp_path_factory) -> Iterator[Stack]:
+def stack(request, tmp_path_factory) -> Iterator[Client]:
     if not (ROOT / "models" / "samtale.tar.gz").exists():
         pytest.fail("no trained model: run `make train` (make test does it for you)")
-    var_dir = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    env = {
-        **os.environ,
-        "SAMTALE_VAR_DIR": str(var_dir),
-        "STAFF_API_TOKEN": TOKEN,
-        "RASA_PORT": "5105" if request.param == "sqlite" else "5205",
-        "ACTION_PORT": "5155" if request.param == "sqlite" else "5255",
-        "WEB_PORT": "8100" if request.param == "sqlite" else "8200",
-        "NO_CONSENT_PURGE_MINUTES": "30",
-    }
-    database = None
-    if request.param == "postgresql":
-        database = f"samtale_e2e_{uuid.uuid4().hex[:8]}"
+    database = f"samtale_e2e_{uuid.uuid4().hex[:8]}" if request.param == "postgresql" else None
+    if database:
         _psql(f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    else:
-        env.pop("DATABASE_URL", None)
-    settings = load_settings(env)
-    env["DATABASE_URL"] = settings.database_url
-    procfile = prepare(settings)
-    processes = {}
-    for line in procfile_lines(settings, settings.var_dir / "endpoints.yml"):
-        name, command = line.split(": ", 1)
-        log = open(var_dir / f"{name}.log", "w")
-        processes[name] = subprocess.Popen(["bash", "-c", command],
-                                           cwd=ROOT, env=env, stdout=log,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
-    stack = Stack(settings, processes, var_dir)
+    env = stack_env(tmp_path_factory.mktemp(f"e2e-{request.param}"), database)
+    running = Stack(load_settings(env)).start(env)
     try:
-        _wait_until_ready(stack)
-        yield stack
+        running.wait_until_ready()
+        yield Client(running)
+    except StackFailed as failure:
+        pytest.fail(str(failure))
     finally:
-        for process in processes.values():
-            _signal_group(process, signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
+        running.stop()
         if database:
             _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
-
-
 def _psql(sql: str) -> None:
-    import psycopg
-
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
         db.execute(sql)
 

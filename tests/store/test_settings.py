@@ -133,7 +133,7 @@ def test_rasa_tracker_store_config_for_postgresql() -> None:
     assert rasa_tracker_store_config(settings) == {
         "type": "SQL",
         "dialect": "postgresql",
-        "host": "db.local",
+        "url": "db.local",
         "port": 5433,
         "db": "samtale",
         "username": "sam",
@@ -143,6 +143,6 @@ def test_rasa_tracker_store_config_for_postgresql() -> None:
     assert rasa_tracker_store_config(minimal) == {
         "type": "SQL",
         "dialect": "postgresql",
-        "host": "localhost",
+        "url": "localhost",
         "db": "samtale",
     }

@@ -1,0 +1,180 @@
+"""`make bench`: Samtale's speed, memory and NLU figures, printed and written into README.md.
+
+1. NLU: 5-fold cross-validation, macro-F1 per language, our pipeline vs `rasa init`'s default.
+2. Turn latency through the REST webhook (actions included), 1 and 50 concurrent conversations.
+3. Full training time.  4. Start to ready.  5. Peak RSS of each server.
+
+Figures are medians (and p95 for latency); a noisy 2-core machine makes single runs meaningless.
+BENCH_FOLDS, BENCH_ROUNDS and BENCH_SKIP_CV=1 shorten a run while developing.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bot.settings import load_settings
+from bot.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_PYTHON = ROOT / ".venv-engine/bin/python"
+OUT = ROOT / "var" / "bench"
+
+# One guided conversation in Danish: the turns a citizen sends, buttons as their payloads.
+SCRIPT = ["hej", "/affirm", '/choose{"value":"citizen"}', '/choose{"value":"accepted"}',
+          "Jeg drømmer om en fælleshave i min opgang", "Jeg kan selv invitere naboerne",
+          '/choose{"value":"3"}', "Jeg tvivler på at kommunen lytter",
+          "Jeg lover at ringe til boligforeningen på tirsdag",
+          "Jeg kan lave mad og hjælpe med lektier om onsdagen", "/deny"]
+
+
+def nlu_cross_validation(folds: int) -> dict:
+    results = {}
+    for name, config in (("samtale", "config.yml"), ("rasa_default", "bench/default_config.yml")):
+        out = OUT / f"nlu_{name}.json"
+        subprocess.run([str(ENGINE_PYTHON), "bench/nlu_cv.py", config, "--folds", str(folds),
+                        "--out", str(out)], cwd=ROOT, check=True)
+        results[name] = json.loads(out.read_text())
+    return results
+
+
+def training_time() -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv-engine/bin/rasa"), "train", "--data", "nlu", "stories",
+                        "--domain", "domain", "--config", "config.yml", "--out", tmp, "--force"],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+
+async def converse(client: httpx.AsyncClient, url: str, latencies: list[float],
+                   failures: list[str]) -> None:
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    for message in SCRIPT:
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json={"sender": sender, "message": message,
+                                                    "metadata": {"language": "da"}})
+            replies = response.json() if response.status_code == 200 else []
+        except httpx.HTTPError as error:
+            failures.append(f"{type(error).__name__}")
+            continue
+        latencies.append((time.perf_counter() - started) * 1000)
+        if not any(r.get("text") for r in replies):
+            failures.append(f"{response.status_code}: no reply to {message!r}")
+
+
+async def load(url: str, concurrent: int, rounds: int) -> dict:
+    latencies: list[float] = []
+    failures: list[str] = []
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+        for _ in range(rounds):
+            await asyncio.gather(*(converse(client, url, latencies, failures)
+                                   for _ in range(concurrent)))
+    latencies.sort()
+    return {"concurrent": concurrent, "turns": len(latencies) + len(failures),
+            "p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+            "lost_or_errored": len(failures), "failures": failures[:5]}
+
+
+def serve_and_measure(rounds: int) -> dict:
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = {**os.environ, "SAMTALE_VAR_DIR": var_dir, "RASA_PORT": "5305",
+               "ACTION_PORT": "5355", "WEB_PORT": "8300", "STAFF_API_TOKEN": "bench-" + "x" * 20}
+        env.pop("DATABASE_URL", None)
+        env["DATABASE_URL"] = load_settings(env).database_url
+        stack = Stack(load_settings(env)).start(env)
+        try:
+            ready = stack.wait_until_ready()
+            url = f"{stack.rasa_url}/webhooks/rest/webhook"
+            asyncio.run(load(url, 1, 1))  # warm-up: first parses load lazily
+            single = asyncio.run(load(url, 1, rounds * 5))
+            many = asyncio.run(load(url, 50, rounds))
+            return {"ready_s": ready, "single": single, "fifty": many,
+                    "peak_rss_mb": stack.peak_rss_mb()}
+        finally:
+            stack.stop()
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def report(results: dict) -> str:
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {machine()} with `make bench`.", ""]
+    cv = results.get("nlu")
+    if cv:
+        ours, base = cv["samtale"], cv["rasa_default"]
+        lines += ["| NLU, 5-fold cross-validation, macro-F1 | Danish | English | training per fold |",
+                  "|---|---|---|---|"]
+        for label, row in (("Samtale pipeline (config.yml)", ours),
+                           ("`rasa init` default pipeline", base)):
+            lines.append(f"| {label} | {row['macro_f1_da']:.3f} | {row['macro_f1_en']:.3f} | "
+                         f"{row['train_seconds_per_fold']:.0f} s |")
+        lines += [f"| difference (points) | {100 * (ours['macro_f1_da'] - base['macro_f1_da']):+.1f}"
+                  f" | {100 * (ours['macro_f1_en'] - base['macro_f1_en']):+.1f} | "
+                  f"{ours['train_seconds_per_fold'] / base['train_seconds_per_fold']:.2f}× |", ""]
+    serve = results["serve"]
+    lines += ["| Turn latency through the REST webhook (actions included) | p50 | p95 | turns | "
+              "lost or errored |", "|---|---|---|---|---|"]
+    for label, row in (("1 conversation at a time", serve["single"]),
+                       ("50 concurrent conversations", serve["fifty"])):
+        lines.append(f"| {label} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms | "
+                     f"{row['turns']} | {row['lost_or_errored']} |")
+    ratio = serve["fifty"]["p95_ms"] / serve["single"]["p95_ms"]
+    rss = serve["peak_rss_mb"]
+    lines += ["", f"p95 at 50 concurrent is {ratio:.1f}× the single-conversation p95.", "",
+              "| Other | value |", "|---|---|",
+              f"| full training (`rasa train --force`) | {results['train_s']:.0f} s |",
+              f"| start to ready (all three servers answering, model loaded) | "
+              f"{serve['ready_s']:.0f} s |"]
+    lines += [f"| peak RSS, {name} | {mb:.0f} MB |" for name, mb in rss.items()]
+    return "\n".join(lines)
+
+
+def write_into_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    content = readme.read_text()
+    block = f"<!-- bench:start -->\n{text}\n<!-- bench:end -->"
+    content = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, content,
+                     flags=re.S)
+    readme.write_text(content)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    folds = int(os.environ.get("BENCH_FOLDS", "5"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    results: dict = {}
+    if os.environ.get("BENCH_SKIP_CV") != "1":
+        print(f"NLU cross-validation ({folds} folds, two pipelines)…", flush=True)
+        results["nlu"] = nlu_cross_validation(folds)
+    print("Full training…", flush=True)
+    results["train_s"] = training_time()
+    print("Serving: start-up, latency, memory…", flush=True)
+    results["serve"] = serve_and_measure(rounds)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    text = report(results)
+    print(text)
+    if "nlu" in results:
+        write_into_readme(text)
+    else:
+        print("(README not updated: the NLU comparison was skipped)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

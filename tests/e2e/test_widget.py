@@ -1,0 +1,222 @@
+"""The web chat widget in a real browser (Debian's Chromium through Playwright) against the real
+stack, plus the proxy's own edges through FastAPI's TestClient.
+
+Screenshots land in var/test-screenshots/ (`make clean` removes them).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bot.channels.webchat.router import replies_from_rasa
+from bot.settings import Settings
+from bot.web.app import create_app
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "var" / "test-screenshots"
+SCRIPT = "<script>window.pwned=1</script><b>x</b>"
+
+# Rasa shares two cores with other test runs: give every expectation time.
+expect.set_options(timeout=90_000)
+
+
+# ---- the proxy on its own ------------------------------------------------------------------
+
+@pytest.mark.parametrize("session", ["too-short", "x" * 65, "with spaces 0123456789",
+                                     "æøå" * 6, "../../etc/passwd/abcdef"])
+def test_a_bad_session_id_is_refused(client: TestClient, session: str) -> None:
+    response = client.post("/chat/api/messages", json={"session": session, "message": "hej"})
+    assert response.status_code == 422
+
+
+def test_rasa_down_gives_a_kind_503_in_the_page_language(settings: Settings) -> None:
+    app = create_app(dataclasses.replace(settings, rasa_url="http://127.0.0.1:9"))  # nothing there
+    try:
+        body = {"session": "a" * 32, "message": "hej", "language": "en"}
+        response = TestClient(app).post("/chat/api/messages", json=body)
+        assert response.status_code == 503
+        assert response.json() == {"detail": "Samtale can't answer right now. "
+                                             "Please try again in a moment."}
+    finally:
+        app.state.store.close()
+
+
+def test_rasa_replies_become_text_and_buttons() -> None:
+    rasa = [{"recipient_id": "web-x", "text": "Må jeg gemme?",
+             "buttons": [{"title": "Ja", "payload": "/affirm"}]},
+            {"recipient_id": "web-x", "image": "https://example.org/a.png"},
+            {"recipient_id": "web-x", "text": "Linje 1\nLinje 2"}]
+    assert replies_from_rasa(rasa) == [
+        {"text": "Må jeg gemme?", "buttons": [{"title": "Ja", "payload": "/affirm"}]},
+        {"text": "Linje 1\nLinje 2", "buttons": []}]
+    assert replies_from_rasa({"error": "no list"}) == []
+
+
+# ---- the widget in a browser ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no Chromium at /usr/bin/chromium: run `make chromium`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def tab_to(page: Page, selector: str) -> None:
+    target = page.locator(selector)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def session_of(page: Page) -> str:
+    return page.evaluate("""() => {
+        const key = Object.keys(localStorage).find(k => k.startsWith('samtale-chat:'));
+        return JSON.parse(localStorage.getItem(key)).session;
+    }""")
+
+
+def choose(page: Page, title: str) -> None:
+    page.locator(".samtale-choices").get_by_role("button", name=title).click()
+
+
+def say(page: Page, text: str) -> None:
+    page.locator(".samtale-input").fill(text)
+    page.keyboard.press("Enter")
+
+
+def test_a_danish_citizen_talks_by_keyboard_reloads_and_goes_on(stack, page: Page) -> None:
+    page.goto(stack.stack.web_url + "/")
+    launcher = page.locator(".samtale-launcher")
+    dialog = page.get_by_role("dialog", name="Tal med kommunen")
+    log = page.get_by_role("log", name="Samtalen")
+    expect(launcher).to_have_attribute("aria-label", "Åbn chatten")
+    expect(dialog).to_be_hidden()
+
+    tab_to(page, ".samtale-launcher")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_role("textbox", name="Din besked")).to_be_focused()
+    expect(page.get_by_role("textbox", name="Din besked")).to_have_attribute(
+        "placeholder", "Skriv en besked …")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_role("button", name="Luk chatten")).to_be_visible()
+    expect(log).to_contain_text("Må jeg gemme")
+
+    choose(page, "Ja, det er i orden")
+    expect(log.locator(".samtale-from-user").last).to_contain_text("Ja, det er i orden")
+    expect(log).to_contain_text("Skriver du som borger")
+    choose(page, "Som borger")
+    expect(log).to_contain_text("Vil du tage imod invitationen")
+    choose(page, "Ja, gerne")
+    expect(log).to_contain_text("drømmer du om")
+    dream = "Jeg drømmer om en fælleshave i Vollsmose, hvor naboer mødes"
+    say(page, dream)
+    expect(log).to_contain_text("din egen del")
+    expect(log.locator("time").first).to_have_text(re.compile(r"\d\d[.:]\d\d"))
+    shot(page, "widget-da-conversation")
+
+    page.reload()  # the panel, the history and the session come back
+    expect(dialog).to_be_visible()
+    expect(log).to_contain_text(dream)
+    expect(log).to_contain_text("din egen del")
+    say(page, "Jeg kunne selv invitere naboerne til et første møde i haven")
+    choose(page, "3")
+    expect(log).to_contain_text("tvivler på eller er bekymret")
+
+    say(page, SCRIPT)
+    page.keyboard.press("Escape")  # closed before the answer comes: it counts as unread
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_focused()
+    expect(page.locator(".samtale-badge")).to_be_visible()
+    expect(launcher).to_have_attribute("aria-label", re.compile("ulæst"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".samtale-badge")).to_be_hidden()
+    expect(log).to_contain_text("Din tvivl bliver skrevet ned")
+    expect(log.locator(".samtale-from-user .samtale-text").last).to_have_text(SCRIPT)
+    assert log.locator("b, script").count() == 0
+    assert page.evaluate("window.pwned") is None
+    shot(page, "widget-da-after-reload")
+
+    outcomes = {o["kind"]: o for o in stack.outcomes("web-" + session_of(page))}
+    assert outcomes["possibility"]["text"] == dream
+    assert outcomes["dissent"]["text"] == SCRIPT
+
+
+def test_an_english_page_speaks_english_full_screen_on_a_phone(stack, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(stack.stack.web_url + "/?lang=en")
+        page.get_by_role("button", name="Open the chat").click()
+        dialog = page.get_by_role("dialog", name="Talk to the municipality")
+        expect(dialog).to_be_visible()
+        expect(page.get_by_role("textbox", name="Your message")).to_have_attribute(
+            "placeholder", "Write a message …")
+        log = page.get_by_role("log", name="The conversation")
+        expect(log).to_contain_text("May I store your answers")
+        choose(page, "Yes, that's fine")
+        expect(log).to_contain_text("as a citizen, or as someone who works")
+        box = dialog.bounding_box()
+        assert box and box["width"] == 390 and box["height"] == 844
+        shot(page, "widget-en-phone")
+        page.get_by_role("button", name="Close the chat").click()
+        expect(page.get_by_role("button", name="Open the chat")).to_be_focused()
+    finally:
+        context.close()
+
+
+def test_a_network_drop_shows_a_retry_and_the_conversation_goes_on(stack, page: Page) -> None:
+    page.goto(stack.stack.web_url + "/")
+    page.locator(".samtale-launcher").click()
+    log = page.get_by_role("log", name="Samtalen")
+    expect(log).to_contain_text("Må jeg gemme")
+
+    page.context.set_offline(True)
+    expect(page.locator(".samtale-notice")).to_contain_text("Du er offline")
+    choose(page, "Ja, det er i orden")
+    expect(log).to_contain_text("Ikke sendt")
+    shot(page, "widget-da-offline")
+    page.context.set_offline(False)  # the browser's online event sends it again by itself
+    expect(log).to_contain_text("Skriver du som borger")
+    expect(log.get_by_text("Ikke sendt")).to_have_count(0)
+
+    # The server answers 503 (Rasa down): the person retries by hand once it is back.
+    page.route("**/chat/api/messages", lambda route: route.fulfill(
+        status=503, json={"detail": "Samtale kan ikke svare lige nu."}))
+    choose(page, "Som borger")
+    retry = log.get_by_role("button", name="Prøv igen")
+    expect(retry).to_be_visible()
+    page.unroute("**/chat/api/messages")
+    retry.click()
+    expect(log).to_contain_text("Vil du tage imod invitationen")
+    expect(retry).to_have_count(0)
