@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import re
 import statistics
 import subprocess
@@ -30,6 +31,7 @@ from bot.stack import Stack
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_PYTHON = ROOT / ".venv-engine/bin/python"
 OUT = ROOT / "var" / "bench"
+THINK_SECONDS = 4.0
 
 # One guided conversation in Danish: the turns a citizen sends, buttons as their payloads.
 SCRIPT = ["hej", "/affirm", '/choose{"value":"citizen"}', '/choose{"value":"accepted"}',
@@ -59,9 +61,12 @@ def training_time() -> float:
 
 
 async def converse(client: httpx.AsyncClient, url: str, latencies: list[float],
-                   failures: list[str]) -> None:
+                   failures: list[str], think_s: float = 0.0) -> None:
     sender = f"bench-{uuid.uuid4().hex[:10]}"
+    rng = random.Random(sender)
     for message in SCRIPT:
+        if think_s:  # a person reads the reply and types: 0.5x to 1.5x the mean think time
+            await asyncio.sleep(think_s * (0.5 + rng.random()))
         started = time.perf_counter()
         try:
             response = await client.post(url, json={"sender": sender, "message": message,
@@ -75,12 +80,12 @@ async def converse(client: httpx.AsyncClient, url: str, latencies: list[float],
             failures.append(f"{response.status_code}: no reply to {message!r}")
 
 
-async def load(url: str, concurrent: int, rounds: int) -> dict:
+async def load(url: str, concurrent: int, rounds: int, think_s: float = 0.0) -> dict:
     latencies: list[float] = []
     failures: list[str] = []
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=100)) as client:
         for _ in range(rounds):
-            await asyncio.gather(*(converse(client, url, latencies, failures)
+            await asyncio.gather(*(converse(client, url, latencies, failures, think_s)
                                    for _ in range(concurrent)))
     latencies.sort()
     return {"concurrent": concurrent, "turns": len(latencies) + len(failures),
@@ -102,7 +107,8 @@ def serve_and_measure(rounds: int) -> dict:
             asyncio.run(load(url, 1, 1))  # warm-up: first parses load lazily
             single = asyncio.run(load(url, 1, rounds * 5))
             many = asyncio.run(load(url, 50, rounds))
-            return {"ready_s": ready, "single": single, "fifty": many,
+            paced = asyncio.run(load(url, 50, rounds, think_s=THINK_SECONDS))
+            return {"ready_s": ready, "single": single, "fifty": many, "fifty_paced": paced,
                     "peak_rss_mb": stack.peak_rss_mb()}
         finally:
             stack.stop()
@@ -132,12 +138,15 @@ def report(results: dict) -> str:
     lines += ["| Turn latency through the REST webhook (actions included) | p50 | p95 | turns | "
               "lost or errored |", "|---|---|---|---|---|"]
     for label, row in (("1 conversation at a time", serve["single"]),
-                       ("50 concurrent conversations", serve["fifty"])):
+                       ("50 concurrent conversations, no pause between turns", serve["fifty"]),
+                       (f"50 concurrent conversations, ~{THINK_SECONDS:.0f} s to read and type",
+                        serve["fifty_paced"])):
         lines.append(f"| {label} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms | "
                      f"{row['turns']} | {row['lost_or_errored']} |")
     ratio = serve["fifty"]["p95_ms"] / serve["single"]["p95_ms"]
     rss = serve["peak_rss_mb"]
-    lines += ["", f"p95 at 50 concurrent is {ratio:.1f}× the single-conversation p95.", "",
+    lines += ["", f"p95 at 50 concurrent (no pauses) is {ratio:.1f}× the single-conversation p95.",
+              "",
               "| Other | value |", "|---|---|",
               f"| full training (`rasa train --force`) | {results['train_s']:.0f} s |",
               f"| start to ready (all three servers answering, model loaded) | "
