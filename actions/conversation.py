@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from . import outcomes, parsing, plan
 from .content import ANSWER_LABELS, KIND_LABELS, NEXT_STEP_LABELS, label
+from .form import ValidateSamtaleForm
 from .messages import chosen_value, latest_intent
 
 FORM = "samtale_form"
@@ -47,9 +48,9 @@ class ActionStartConversation(Action):
         if not slots.get("agenda"):
             return [SlotSet("agenda", list(plan.CONVERSATIONS)), SlotSet("guided", True),
                     FollowupAction(FORM)]
-        if plan.required_slots(slots):
+        if plan.required_slots({**slots, "paused": False}):
             dispatcher.utter_message(response="utter_welcome_back")
-            return [FollowupAction(FORM)]
+            return [SlotSet("paused", False), FollowupAction(FORM)]
         if plan.not_yet_held(slots):
             dispatcher.utter_message(response="utter_welcome_back")
             return [SlotSet("next_step", None), SlotSet("guided", False), FollowupAction(FORM)]
@@ -62,6 +63,33 @@ class ActionStartConversation(Action):
         return events + [SlotSet("agenda", plan.agenda_for_entry(conversation, slots)),
                          SlotSet("guided", False), SlotSet("next_step", None),
                          FollowupAction(FORM)]
+
+
+class ActionRestart(Action):
+    """Rasa's restart, kept from firing on a misread answer.
+
+    Rasa runs action_restart whenever the classifier says `restart`, even mid-question. A long
+    answer ("En have til alle…") can be misread that way; wiping the conversation then would be
+    a poor reward for talking at length, so such a message is taken as the answer it is.
+    """
+
+    def name(self) -> Text:
+        return "action_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        _, confidence = latest_intent(tracker)
+        if text.startswith("/") or (len(parsing.words(text)) <= 8 and confidence >= 0.7):
+            dispatcher.utter_message(response="utter_restart")
+            return [Restarted()]
+        requested = tracker.get_slot("requested_slot")
+        if (tracker.active_loop or {}).get("name") == FORM and requested:
+            events = ValidateSamtaleForm().take_answer(requested, text, dispatcher, tracker,
+                                                       domain)
+            return [*events, FollowupAction(FORM)]
+        return [FollowupAction("action_start_conversation")]
 
 
 class ActionAskNextStep(Action):
@@ -77,6 +105,20 @@ class ActionAskNextStep(Action):
         buttons = [{"title": label(NEXT_STEP_LABELS, option, language),
                     "payload": f'/choose{{"value":"{option}"}}'} for option in options]
         dispatcher.utter_message(response="utter_ask_next_step", buttons=buttons)
+        return []
+
+
+class ActionAskDissent(Action):
+    """The dissent question; after a declined invitation it asks what holds the person back."""
+
+    def name(self) -> Text:
+        return "action_ask_dissent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        declined = tracker.get_slot("invitation_answer") == "declined"
+        dispatcher.utter_message(response="utter_ask_dissent_after_decline" if declined
+                                 else "utter_ask_dissent")
         return []
 
 

@@ -80,18 +80,24 @@ class ValidateSamtaleForm(FormValidationAction):
         # such candidate the form is starting or resuming, and there is nothing to validate.
         just_answered = requested is not None and requested in tracker.slots_to_validate()
         events: List[Dict[Text, Any]] = []
-        answer = tracker.slots_to_validate().get(requested) if just_answered else None
-        if (just_answered and digressions.is_digression(tracker, requested)
-                and not looks_like_an_answer(requested, str(answer or ""))):
-            events.append(SlotSet(requested, None))
-            events += digressions.handle(_intent(tracker), dispatcher, tracker, requested)
-        elif just_answered:
-            validate = getattr(self, f"validate_{requested}")
-            events += [SlotSet(slot, value) for slot, value
-                       in validate(answer, dispatcher, tracker, domain).items()]
+        if just_answered:
+            answer = tracker.slots_to_validate()[requested]
+            events = self.take_answer(requested, answer, dispatcher, tracker, domain)
         tracker.add_slots(events)
         pending = plan.required_slots(tracker.slots)
         return events + [SlotSet("requested_slot", pending[0] if pending else None)]
+
+    def take_answer(self, requested: str, answer: Any, dispatcher: CollectingDispatcher,
+                    tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        """The events for a message sent while `requested` was pending: a side-step, or an
+        answer validated by its `validate_<slot>` method."""
+        if (digressions.is_digression(tracker, requested)
+                and not looks_like_an_answer(requested, str(answer or ""))):
+            return [SlotSet(requested, None),
+                    *digressions.handle(_intent(tracker), dispatcher, tracker, requested)]
+        validate = getattr(self, f"validate_{requested}")
+        return [SlotSet(slot, value) for slot, value
+                in validate(answer, dispatcher, tracker, domain).items()]
 
     # --- opening -------------------------------------------------------------------------------
 

@@ -207,3 +207,34 @@ def test_a_clear_answer_is_never_a_side_step(domain, action_store):
                                               intent="out_of_scope", requested="contact"), domain)
     assert slot_events(events) == {"contact": "anna@example.dk", "requested_slot": None}
     assert action_store.get_conversation("anna")["contact"] == "anna@example.dk"
+
+
+def test_coming_back_after_a_pause_in_a_new_session_resumes_the_question(domain, action_store):
+    slots = {**ONBOARDED, "invitation_answer": "accepted", "paused": True}
+    events, messages = run(ActionStartConversation(),
+                           make_tracker(slots, text="hej igen", intent="greet"), domain)
+    assert responses(messages) == ["utter_welcome_back"]
+    assert slot_events(events) == {"requested_slot": None, "paused": False}
+    assert events[-1]["event"] == "followup"
+
+
+def test_a_long_answer_misread_as_restart_is_kept_as_the_answer(domain, action_store):
+    from actions.conversation import ActionRestart
+
+    action_store.save_conversation("anna", consent=True)
+    text = "En have til alle. " * 20
+    slots = {**ONBOARDED, "invitation_answer": "accepted", "requested_slot": "possibility"}
+    tracker = make_tracker(slots, text=text, intent="restart", confidence=0.55)
+    tracker.active_loop = {"name": "samtale_form"}
+    events, messages = run(ActionRestart(), tracker, domain)
+    assert slot_events(events)["possibility"] == text
+    assert events[-1]["event"] == "followup" and "restart" not in str(events)
+    assert [o["kind"] for o in action_store.outcomes_for("anna")] == ["possibility"]
+
+
+def test_a_short_clear_restart_restarts(domain, action_store):
+    from actions.conversation import ActionRestart
+
+    events, messages = run(ActionRestart(), make_tracker(ONBOARDED, text="start forfra",
+                                                         intent="restart"), domain)
+    assert responses(messages) == ["utter_restart"] and events[-1]["event"] == "restart"

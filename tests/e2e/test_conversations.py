@@ -15,6 +15,15 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def accept_invitation(stack, sender: str, consent: str = "Ja") -> list[dict]:
+    """A Danish citizen says hello, answers consent, role and the invitation by button."""
+    replies = stack.say(sender, "hej", "da")
+    for title in (consent, "Som borger", "Ja, gerne"):
+        replies = stack.say(sender, button(replies, title))
+    assert "drømmer du om" in texts(replies)
+    return replies
+
+
 def test_a_danish_citizen_holds_all_six_conversations(stack):
     anna = new_id("anna")
     replies = stack.say(anna, "hej", "da")
@@ -94,11 +103,7 @@ def test_an_english_employee_enters_gift_directly_and_is_offered_the_rest(stack)
 
 def test_side_steps_answer_and_return_to_the_pending_question(stack):
     mia = new_id("mia")
-    replies = stack.say(mia, "hej", "da")
-    replies = stack.say(mia, button(replies, "Ja"))
-    replies = stack.say(mia, button(replies, "Som borger"))
-    replies = stack.say(mia, button(replies, "Ja, gerne"))
-    assert "drømmer du om" in texts(replies)
+    accept_invitation(stack, mia)
 
     replies = stack.say(mia, "hvorfor spørger du om det?")
     assert "Bag de fleste problemer er en drøm" in texts(replies)
@@ -156,6 +161,25 @@ def test_without_consent_nothing_is_stored_or_shown(stack):
     assert "ikke gemt noget" in texts(replies)
 
 
+def test_a_declined_invitation_is_respected_and_asks_what_holds_back(stack):
+    kim = new_id("kim")
+    replies = stack.say(kim, "hej", "da")
+    replies = stack.say(kim, button(replies, "Ja"))
+    replies = stack.say(kim, button(replies, "Som borger"))
+    replies = stack.say(kim, button(replies, "Nej tak"))
+    assert "et nej er lige så vigtigt" in texts(replies)
+    assert "hvad der holder dig tilbage" in texts(replies)
+    replies = stack.say(kim, "Jeg har ikke tid, og jeg tror ikke det nytter")
+    offered = [b["title"] for b in buttons(replies)]
+    assert "Mine drømme og idéer" in offered and "Afslut for nu" in offered
+    replies = stack.say(kim, button(replies, "Afslut for nu"))
+    replies = stack.say(kim, button(replies, "Nej tak"))
+    assert "Tusind tak for samtalen" in texts(replies)
+    kinds = {o["kind"]: o for o in stack.outcomes(kim)}
+    assert kinds["invitation"]["details"] == {"answer": "declined"}
+    assert kinds["dissent"]["text"] == "Jeg har ikke tid, og jeg tror ikke det nytter"
+
+
 def test_restart_begins_again(stack):
     eva = new_id("eva")
     replies = stack.say(eva, "hej", "da")
@@ -168,10 +192,7 @@ def test_restart_begins_again(stack):
 
 def test_bad_input_gets_a_kind_answer_and_is_stored_verbatim(stack):
     bo = new_id("bo")
-    replies = stack.say(bo, "hej", "da")
-    replies = stack.say(bo, button(replies, "Ja"))
-    replies = stack.say(bo, button(replies, "Som borger"))
-    replies = stack.say(bo, button(replies, "Ja, gerne"))
+    accept_invitation(stack, bo)
     for empty in ("", "   "):
         replies = stack.say(bo, empty)
         assert "Jeg fik vist ikke noget med" in texts(replies)

@@ -16,6 +16,7 @@ import contextlib
 import datetime as dtm
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, Update
@@ -138,8 +139,8 @@ class TelegramBridge:
         """The command menu in Danish by default and for Danish apps, in English for English."""
         for language_code, menu in ((None, "da"), ("da", "da"), ("en", "en")):
             try:
-                await with_retries(lambda: application.bot.set_my_commands(
-                    bot_commands(menu), language_code=language_code))
+                await with_retries(partial(application.bot.set_my_commands,
+                                           bot_commands(menu), language_code=language_code))
             except TelegramError as error:  # the menu is a convenience; the bot works without
                 log.warning("could not register the %s command menu: %r", menu, error)
 
@@ -165,7 +166,7 @@ class TelegramBridge:
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, language = update.effective_chat, self._language(update)
-        await with_retries(lambda: context.bot.send_message(chat.id, TEXT_ONLY[language]))
+        await with_retries(partial(context.bot.send_message, chat.id, TEXT_ONLY[language]))
 
     async def relay(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
         """Send one message to Rasa as the person's pseudonym and every reply back, in order."""
@@ -185,7 +186,7 @@ class TelegramBridge:
         parts = split_text(reply.text or "…")
         for index, part in enumerate(parts):
             markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-            await with_retries(lambda: bot.send_message(chat_id, part, reply_markup=markup))
+            await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one place unexpected failures end up: logged, and the person is told if we can."""

@@ -111,10 +111,10 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def _best_cut(window: str) -> int:
-    # Only accept a boundary in the second half, so parts do not become needlessly small.
+    # The last boundary of the strongest kind, unless that leaves a needlessly small part.
     for separator in ("\n\n", "\n", ". ", " "):
         index = window.rfind(separator)
-        if index >= len(window) // 2:
+        if index >= len(window) // 4:
             return index + len(separator)
     return len(window)
 
