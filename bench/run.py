@@ -10,6 +10,7 @@ BENCH_FOLDS, BENCH_ROUNDS and BENCH_SKIP_CV=1 shorten a run while developing.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -41,12 +42,23 @@ SCRIPT = ["hej", "/affirm", '/choose{"value":"citizen"}', '/choose{"value":"acce
           "Jeg kan lave mad og hjælpe med lektier om onsdagen", "/deny"]
 
 
+def fingerprint(config: str, folds: int) -> str:
+    """Same config, same training data, same folds: the cross-validation result still holds."""
+    digest = hashlib.sha256(f"{folds}".encode())
+    for path in [ROOT / config, *sorted((ROOT / "nlu").rglob("*.yml"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def nlu_cross_validation(folds: int) -> dict:
+    """Both pipelines; a result is reused when neither its config nor the data changed
+    (the default pipeline alone takes over half an hour on two cores)."""
     results = {}
     for name, config in (("samtale", "config.yml"), ("rasa_default", "bench/default_config.yml")):
-        out = OUT / f"nlu_{name}.json"
-        subprocess.run([str(ENGINE_PYTHON), "bench/nlu_cv.py", config, "--folds", str(folds),
-                        "--out", str(out)], cwd=ROOT, check=True)
+        out = OUT / f"nlu_{name}_{fingerprint(config, folds)}.json"
+        if not out.exists():
+            subprocess.run([str(ENGINE_PYTHON), "bench/nlu_cv.py", config, "--folds",
+                            str(folds), "--out", str(out)], cwd=ROOT, check=True)
         results[name] = json.loads(out.read_text())
     return results
 
