@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-nlu test-python chromium bench clean
+.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -52,7 +52,7 @@ test-stories: setup $(MODEL) ## Rasa test stories (tests/stories) against the tr
 
 # The widget's browser tests drive Debian's Chromium (Playwright cannot download its own here).
 chromium: ## install Debian's Chromium for the widget's browser tests
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 test-python: setup $(MODEL) chromium ## pytest: units, store on SQLite and PostgreSQL, end-to-end
 	$(VENV)/python -m pytest
