@@ -50,11 +50,14 @@ class Bridge:
             self.process.kill()
 
 
-def start_bridge(fake: FakeTelegram, token: str, rasa_url: str, var_dir: Path) -> Bridge:
+def start_bridge(fake: FakeTelegram, token: str, rasa_url: str, var_dir: Path,
+                 webhook: dict[str, str] | None = None) -> Bridge:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": fake.url,
            "RASA_URL": rasa_url, "SAMTALE_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
     for name in ("SAMTALE_PSEUDONYM_KEY", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_DEFAULT_LANGUAGE"):
         env.pop(name, None)
+    env.update(webhook or {})
+    ready = "setWebhook" if webhook else "deleteWebhook"
     var_dir.mkdir(parents=True, exist_ok=True)
     with open(var_dir / "telegram.out", "w") as log:
         process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m",
@@ -63,7 +66,7 @@ def start_bridge(fake: FakeTelegram, token: str, rasa_url: str, var_dir: Path) -
     bridge = Bridge(process, fake, token, var_dir)
     try:  # polling starts right after the command menus are registered and the webhook removed
         fake.wait_for(token, lambda calls: process.poll() is not None or any(
-            c.method == "deleteWebhook" for c in calls), timeout=120)
+            c.method == ready for c in calls), timeout=120)
         assert process.poll() is None, f"the bridge exited:\n{bridge.log()}"
     except AssertionError:
         bridge.stop()
@@ -254,3 +257,33 @@ def ole_question(bridge: Bridge, user: TelegramUser) -> Call:
                                     "text": "Ja, det er i orden", "callback_data": "/affirm"}]]}},
                 200, {"message_id": 9999, "date": 0, "text": "Må jeg gemme dine svar?",
                       "chat": {"id": user.id, "type": "private"}})
+
+
+def test_webhook_mode_registers_the_url_and_accepts_only_telegrams_secret(stack, fake_telegram,
+                                                                         tmp_path):
+    import httpx
+
+    token, port, secret = "789:HOOK", free_port(), "hook-secret-0123456789"
+    url = f"http://127.0.0.1:{port}/telegram"
+    bridge = start_bridge(fake_telegram, token, stack.stack.rasa_url, tmp_path / "hook",
+                          webhook={"TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_PORT": port,
+                                   "TELEGRAM_WEBHOOK_SECRET": secret})
+    try:
+        [registered] = fake_telegram.calls(token, "setWebhook")
+        assert registered.params["url"] == url and registered.params["secret_token"] == secret
+        user = bridge.user(700000042, "da")
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": user.id, "type": "private"},
+            "from": user.user, "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        forged = httpx.post(url, json=update, headers={
+            "X-Telegram-Bot-Api-Secret-Token": "wrong-secret-0123456789"}, timeout=10)
+        assert forged.status_code == 403
+        mark = len(fake_telegram.calls(token))
+        real = httpx.post(url, json=update,
+                          headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=10)
+        assert real.status_code == 200
+        replies = user.replies(mark, until="Må jeg gemme")
+        assert "samtalemakker" in texts(replies)
+    finally:
+        bridge.stop()
