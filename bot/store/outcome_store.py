@@ -170,7 +170,27 @@ class OutcomeStore:
     ) -> list[dict[str, Any]]:
         """Outcomes newest first, optionally filtered."""
         check.page(limit, offset)
-        query = select(Outcome).order_by(Outcome.created_at.desc(), Outcome.id.desc())
+        query = self._filtered(select(Outcome), kind, status, conversation_id)
+        query = query.order_by(Outcome.created_at.desc(), Outcome.id.desc())
+        with self._session() as session:
+            return [
+                _outcome_dict(row) for row in session.scalars(query.limit(limit).offset(offset))
+            ]
+
+    def count_outcomes(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        conversation_id: str | None = None,
+    ) -> int:
+        """How many outcomes match the filters (for paging through list_outcomes)."""
+        query = self._filtered(select(func.count(Outcome.id)), kind, status, conversation_id)
+        with self._session() as session:
+            return int(session.scalar(query) or 0)
+
+    @staticmethod
+    def _filtered(query, kind: str | None, status: str | None, conversation_id: str | None):
         if kind is not None:
             query = query.where(Outcome.kind == check.choice("kind", kind, check.KINDS))
         if status is not None:
@@ -178,10 +198,7 @@ class OutcomeStore:
         if conversation_id is not None:
             check.identifier("conversation_id", conversation_id)
             query = query.where(Outcome.conversation_id == conversation_id)
-        with self._session() as session:
-            return [
-                _outcome_dict(row) for row in session.scalars(query.limit(limit).offset(offset))
-            ]
+        return query
 
     def update_outcome(
         self,

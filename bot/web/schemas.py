@@ -30,7 +30,8 @@ class OutcomePublic(BaseModel):
 
 class OutcomeList(BaseModel):
     outcomes: list[OutcomePublic]
-    count: int
+    count: int  # outcomes on this page
+    total: int  # outcomes matching the filters, over all pages
 
 
 class OutcomeUpdate(BaseModel):

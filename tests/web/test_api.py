@@ -85,6 +85,9 @@ def test_list_outcomes_newest_first_and_filtered(
     assert listed(status="new", conversation_id="c1") == [gift]
     assert listed(conversation_id="nobody") == []
     assert listed(limit=1, offset=1) == [dissent]
+    page = client.get("/api/outcomes", params={"limit": 1, "status": "new"},
+                      headers=staff_headers).json()
+    assert (page["count"], page["total"]) == (1, 2)
 
 
 def test_text_comes_back_verbatim(client: TestClient, staff_headers: dict, outcomes: dict) -> None:
@@ -215,7 +218,7 @@ def test_generated_token_is_accepted(database_url: str, tmp_path: Path) -> None:
     app = create_app(settings)
     token = (tmp_path / "staff_api_token").read_text().strip()
     response = TestClient(app).get("/api/outcomes", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 200 and response.json() == {"outcomes": [], "count": 0}
+    assert response.status_code == 200 and response.json() == {"outcomes": [], "count": 0, "total": 0}
     app.state.store.close()
 
 

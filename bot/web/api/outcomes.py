@@ -21,10 +21,10 @@ def list_outcomes(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    outcomes = store.list_outcomes(
-        kind=kind, status=status, conversation_id=conversation_id, limit=limit, offset=offset
-    )
-    return {"outcomes": outcomes, "count": len(outcomes)}
+    filters = {"kind": kind, "status": status, "conversation_id": conversation_id}
+    outcomes = store.list_outcomes(**filters, limit=limit, offset=offset)
+    # count: this page; total: all that match, so a client knows when to stop paging.
+    return {"outcomes": outcomes, "count": len(outcomes), "total": store.count_outcomes(**filters)}
 
 
 @router.patch("/{outcome_id}", response_model=OutcomePublic)
