@@ -1,7 +1,7 @@
 """The form's validation action with a real Tracker, the real domain and a real database."""
+from actions import plan
 from actions.conversation import ActionClose, ActionStartConversation, ValidateSlotMappings
 from actions.form import ValidateSamtaleForm
-from actions import plan
 
 from .conftest import make_tracker, responses, run, slot_events
 
