@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import uuid
 from pathlib import Path
 
 import yaml
 
-from bot.settings import Settings, ensure_staff_token, load_settings, rasa_tracker_store_config
+from bot.settings import (Settings, ensure_secret, ensure_staff_token, load_settings,
+                          rasa_tracker_store_config)
 from bot.store import migrate
 
 ENGINE_BIN = "{root}/.venv-engine/bin"
@@ -27,12 +27,7 @@ MODEL = "models/samtale.tar.gz"
 
 def rasa_token(settings: Settings) -> str:
     """Secret for Rasa's HTTP API (--enable-api); kept in var/ like the staff token."""
-    path = settings.var_dir / "rasa_api_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return ensure_secret(settings, None, "rasa_api_token")
 
 
 def write_endpoints(settings: Settings) -> Path:
@@ -50,10 +45,10 @@ def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
     engine, project = ENGINE_BIN.format(root=root), PROJECT_BIN.format(root=root)
     # Telemetry off: Rasa would otherwise try to reach its servers (and Sentry) from here.
     rasa = (f"rasa: cd {root} && PYTHONPATH={root} RASA_TELEMETRY_ENABLED=false "
-            f"{engine}/rasa run --model {MODEL} "
+            f"{engine}/python -m engine.serve run --model {MODEL} "
             f"--endpoints {endpoints} --credentials credentials.yml "
             f"--interface 127.0.0.1 --port {settings.rasa_port} "
-            f"--enable-api --auth-token {rasa_token(settings)} --log-file {settings.var_dir}/rasa.log")
+            f"--enable-api --auth-token={rasa_token(settings)} --log-file {settings.var_dir}/rasa.log")
     actions = (f"actions: cd {root} && {project}/python -m rasa_sdk --actions actions "
                f"--port {settings.action_port}")
     web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
