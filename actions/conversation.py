@@ -15,6 +15,7 @@ from .form import ValidateSamtaleForm
 from .messages import chosen_value, latest_intent
 
 FORM = "samtale_form"
+FORGET_HISTORY = "forget_history"  # custom payload key; bot/channels/webchat reads it
 Events = List[Dict[Text, Any]]
 
 
@@ -155,6 +156,8 @@ class ActionClose(Action):
         language = tracker.get_slot("language")
         if tracker.get_slot("erased"):
             dispatcher.utter_message(response="utter_data_deleted")
+            # Channels that keep a copy of the chat (the web widget's localStorage) drop it too.
+            dispatcher.utter_message(json_message={FORGET_HISTORY: True})
             return [AllSlotsReset(), SlotSet("language", language)]
         lines = summary_lines(tracker.slots)
         if lines:

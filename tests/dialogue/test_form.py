@@ -153,7 +153,8 @@ def test_delete_my_data_asks_first_then_erases_everything(domain, action_store):
     assert slot_events(events)["erased"] is True and slot_events(events)["requested_slot"] is None
     assert action_store.outcomes_for("anna") == [] and action_store.get_conversation("anna") is None
     _, messages = run(ActionClose(), make_tracker({"erased": True}), domain)
-    assert responses(messages) == ["utter_data_deleted"]
+    assert responses(messages)[0] == "utter_data_deleted"
+    assert [m["custom"] for m in messages[1:]] == [{"forget_history": True}]  # for the widget
 
 
 def test_entering_a_conversation_by_what_is_said(domain, action_store):

@@ -65,6 +65,7 @@ class Reply(BaseModel):
 
 class ChatReplies(BaseModel):
     replies: list[Reply]
+    forget: bool = False  # the person's data was deleted: the browser drops its copy of the chat
 
 
 def replies_from_rasa(payload: Any) -> list[dict[str, Any]]:
@@ -77,6 +78,13 @@ def replies_from_rasa(payload: Any) -> list[dict[str, Any]]:
         if text or buttons:
             replies.append({"text": text, "buttons": buttons})
     return replies
+
+
+def forget_requested(payload: Any) -> bool:
+    """True when the bot's custom payload asks channels to drop their copy of the chat."""
+    return any(isinstance(item, dict) and isinstance(item.get("custom"), dict)
+               and item["custom"].get("forget_history") is True
+               for item in (payload if isinstance(payload, list) else []))
 
 
 def rasa_webhook_url(settings: Settings) -> str:
@@ -97,7 +105,7 @@ async def relay_message(body: ChatMessage, request: Request) -> dict[str, Any]:
     except (httpx.HTTPError, ValueError) as error:
         log.warning("Rasa did not answer the web chat at %s: %r", url, error)
         raise HTTPException(503, detail=UNAVAILABLE[body.language]) from None
-    return {"replies": replies_from_rasa(payload)}
+    return {"replies": replies_from_rasa(payload), "forget": forget_requested(payload)}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

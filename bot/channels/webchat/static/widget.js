@@ -204,9 +204,11 @@
     save();
     renderChoices();
     renderStatus();
-    queue = queue.then(() => post(m.payload)).then((replies) => {
+    queue = queue.then(() => post(m.payload)).then((answer) => {
+      const replies = answer.replies || [];
       m.status = "sent";
       show(m);
+      if (answer.forget) forgetHistory(); // their data was deleted: so is this device's copy
       replies.forEach((r) => add({ from: "bot", text: r.text, buttons: r.buttons }));
       if (!state.open) state.unread += replies.length;
     }, () => {
@@ -220,6 +222,11 @@
     });
   }
 
+  function forgetHistory() {
+    state.messages = [];
+    list.replaceChildren();
+  }
+
   async function post(message) {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
@@ -229,7 +236,7 @@
         body: JSON.stringify({ session: state.session, message, language }),
       });
       if (!response.ok) throw new Error("HTTP " + response.status);
-      return (await response.json()).replies || [];
+      return await response.json();
     } finally {
       clearTimeout(timer);
     }
