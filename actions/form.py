@@ -240,7 +240,8 @@ class ValidateSamtaleForm(FormValidationAction):
         text = _free_text(value) or ""
         availability = parsing.extract_availability(text)
         result = self._record_text("gift", slot, value, dispatcher, tracker, {
-            "skills": parsing.extract_skills(text), "availability": availability})
+            "skills": parsing.extract_skills(text, tracker.get_slot("language") or "da"),
+            "availability": availability})
         if result[slot]:
             dispatcher.utter_message(response="utter_ack_gift")
             if availability:

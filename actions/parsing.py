@@ -215,12 +215,20 @@ _SKILLS = {
 }
 
 
-def extract_skills(text: str) -> list[str]:
+# Keywords that are everyday words in the other language: Danish "have" (garden) is English
+# "have", Danish "male" (paint) is English "male"; Danish "drive" means running a club.
+_FALSE_FRIENDS = {"en": {"have", "male", "it"}, "da": {"art", "drive", "listen"}}
+
+
+def extract_skills(text: str, language: str = "da") -> list[str]:
     """Skill labels mentioned in a gift answer, in the order first mentioned, without repeats."""
     folded = fold(text)
     tokens = words(folded)
     found: list[tuple[int, str]] = []
+    false_friends = _FALSE_FRIENDS.get(language, set())
     for key, label in _SKILLS.items():
+        if key in false_friends:
+            continue
         if " " in key:
             position = folded.find(key)
         else:
@@ -239,6 +247,7 @@ _AVAILABILITY = [
     r"\b(?:hver|every|om|on)\s+(?:mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:e|en|s)?\b",
     r"\b(?:mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag)e\b",
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b",
     r"\b(?:i\s+)?weekend(?:en|er|s)?\b",
     r"\b(?:om\s+)?(?:aften(?:en|er)?|eftermiddag(?:en|e)?|formiddag(?:en|e)?|morgenen"
     r"|evenings?|afternoons?|mornings?)\b",

@@ -38,10 +38,23 @@ def test_skills_are_extracted_in_order_without_repeats():
     assert parsing.extract_skills("ingenting") == []
 
 
+@pytest.mark.parametrize(("text", "language", "skills"), [
+    ("I can bake and I have Saturdays free", "en", ["baking"]),
+    ("I can paint, and it is fun for a male choir too", "en", ["arts"]),
+    ("jeg har en stor have og kan male", "da", ["gardening", "arts"]),
+    ("jeg hjælper med at drive foreningen og kender den slags", "da", []),
+    ("I could drive people to the doctor", "en", ["driving"]),
+])
+def test_words_that_mean_something_else_in_the_other_language_are_not_skills(text, language,
+                                                                               skills):
+    assert parsing.extract_skills(text, language) == skills
+
+
 @pytest.mark.parametrize("text, expected", [
     ("Jeg har tid hver onsdag eftermiddag", "hver onsdag eftermiddag"),
     ("maybe 2 hours a week", "2 hours a week"),
     ("i weekenden", "i weekenden"),
+    ("I can bake and I have Saturdays free", "Saturdays"),
     ("jeg kan lave mad", None),
 ])
 def test_availability_keeps_the_persons_words(text, expected):
