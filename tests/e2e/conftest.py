@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-staff-token-0123456789"
 
 
+# What a person who holds every conversation leaves behind, one outcome per conversation.
+ALL_SIX = {"invitation", "possibility", "ownership", "dissent", "commitment", "gift"}
+
+
 class Client:
     """What a chat channel and a staff member do: talk to Rasa, read the staff API."""
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from .conftest import button, buttons, texts
+from .conftest import ALL_SIX, button, buttons, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -54,8 +54,7 @@ def test_a_danish_citizen_holds_all_six_conversations(stack):
     assert "fælleshave i Vollsmose" in texts(replies) and "Tusind tak" in texts(replies)
 
     outcomes = {o["kind"]: o for o in stack.outcomes(anna)}
-    assert set(outcomes) == {"invitation", "possibility", "ownership", "dissent", "commitment",
-                             "gift"}
+    assert set(outcomes) == ALL_SIX
     assert outcomes["invitation"]["details"] == {"answer": "accepted"}
     assert outcomes["possibility"]["text"] == ("Jeg drømmer om en fælleshave i Vollsmose, "
                                                "hvor naboer mødes")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from .conftest import ALL_SIX, free_port
 from .fake_telegram import Call, FakeTelegram, TelegramUser, buttons, texts
 
 pytestmark = pytest.mark.e2e
@@ -141,15 +141,26 @@ def test_a_danish_citizen_talks_by_buttons_and_text(bridge, stack):
                        until="Hvor ser du dig selv")
     replies = anna.tap(replies, "3", until="tvivler")
     replies = anna.say("Jeg er bange for at kommunen bare vil spare penge",
-                       until="Din tvivl bliver skrevet ned")
+                       until="vil love dig selv")
+    assert "Din tvivl bliver skrevet ned" in texts(replies)
+    replies = anna.say("Jeg lover at snakke med boligforeningen", until="Hvornår vil du")
+    replies = anna.say("næste uge", until="god til")
+    assert "Fint, jeg noterer" in texts(replies)
+    replies = anna.say("Jeg kan lave mad og hjælpe med lektier hver onsdag eftermiddag",
+                       until="din mail")
+    replies = anna.say("anna@example.dk", until="Tusind tak for samtalen")
+    assert "Her er det, du har fortalt mig" in texts(replies)
+    assert "fælleshave i Vollsmose" in texts(replies)
 
     sender = bridge.sender_for(anna.id)
     assert sender.startswith("tg-") and str(anna.id) not in sender
     outcomes = {o["kind"]: o for o in stack.outcomes(sender)}
-    assert set(outcomes) == {"invitation", "possibility", "ownership", "dissent"}
+    assert set(outcomes) == ALL_SIX
     assert outcomes["possibility"]["text"] == ("Jeg drømmer om en fælleshave i Vollsmose, "
                                                "hvor naboer mødes")
     assert outcomes["ownership"]["details"]["ladder_step"] == 3
+    assert outcomes["commitment"]["details"]["due"] is not None
+    assert outcomes["gift"]["details"]["skills"] == ["cooking", "homework help"]
     assert all(o["language"] == "da" and o["role"] == "citizen" for o in outcomes.values())
     transcript = stack.staff.get(f"/api/conversations/{sender}").json()["transcript"]
     spoken = [(t["speaker"], t["text"]) for t in transcript]
@@ -185,6 +196,34 @@ def test_an_english_employee_enters_gift_directly(bridge, stack):
     assert {(o["language"], o["role"]) for o in outcomes.values()} == {("en", "employee")}
 
 
+def test_an_english_citizen_holds_all_six_conversations(bridge, stack):
+    joe = bridge.user(700000008, "en-US")
+    replies = joe.say("hello", until="May I store your answers")
+    replies = joe.tap(replies, "Yes", until="as a citizen")
+    replies = joe.tap(replies, "As a citizen", until="invitation")
+    replies = joe.tap(replies, "Yes, gladly", until="what do you dream of")
+    replies = joe.say("A repair cafe in the library where neighbours fix things together",
+                      until="your own part")
+    replies = joe.say("I could put up posters and ask the librarian", until="Where do you see")
+    replies = joe.tap(replies, "4", until="doubt or worry")
+    replies = joe.say("I worry that nobody will show up", until="promise yourself")
+    replies = joe.say("I promise to talk to the librarian", until="When will you do it")
+    replies = joe.say("by Christmas", until="good at")
+    assert "Great, I'll note" in texts(replies)
+    replies = joe.say("I can repair bikes and I'm handy with tools on Saturdays",
+                      until="contact you")
+    replies = joe.tap(replies, "No thanks", until="Thank you so much for the conversation")
+    assert "Here is what you've told me" in texts(replies) and "repair cafe" in texts(replies)
+
+    outcomes = {o["kind"]: o for o in stack.outcomes(bridge.sender_for(joe.id))}
+    assert set(outcomes) == ALL_SIX
+    assert outcomes["invitation"]["details"] == {"answer": "accepted"}
+    assert outcomes["ownership"]["details"]["ladder_step"] == 4
+    assert outcomes["commitment"]["details"]["due"].endswith("-12-24")
+    assert outcomes["dissent"]["text"] == "I worry that nobody will show up"
+    assert {(o["language"], o["role"]) for o in outcomes.values()} == {("en", "citizen")}
+
+
 def test_a_flood_limit_is_waited_out_and_the_reply_still_arrives(bridge):
     ida = bridge.user(700000003, "da")
     bridge.fake.fail_next(TOKEN, "sendMessage")  # the next sendMessage gets a 429, retry after 1
@@ -196,6 +235,24 @@ def test_a_flood_limit_is_waited_out_and_the_reply_still_arrives(bridge):
     assert attempts[0].params["text"] == attempts[1].params["text"]
     assert attempts[1].at - attempts[0].at >= 0.95  # it waited retry_after before trying again
     assert "Må jeg gemme" in texts(replies) and len(buttons(replies)) == 2
+
+
+def test_a_telegram_server_error_is_retried_and_the_reply_still_arrives(bridge):
+    kai = bridge.user(700000009, "da")
+    bridge.fake.fail_next(TOKEN, "sendMessage", status=502,
+                          body={"ok": False, "error_code": 502, "description": "Bad Gateway"})
+    mark = kai.send("/help")
+
+    def sends_to_kai(calls: list[Call]) -> list[Call]:
+        return [c for c in calls[mark:]
+                if c.method == "sendMessage" and c.params["chat_id"] == kai.id]
+
+    bridge.fake.wait_for(TOKEN, lambda calls: any(c.status == 200 for c in sends_to_kai(calls)))
+    attempts = sends_to_kai(bridge.fake.calls(TOKEN))
+    assert [a.status for a in attempts[:2]] == [502, 200]
+    assert "Du kan altid skrive" in attempts[1].params["text"]
+    assert attempts[0].params["text"] == attempts[1].params["text"]
+    assert bridge.process.poll() is None
 
 
 def test_user_text_and_long_replies_are_sent_verbatim_and_split(bridge, stack):

@@ -14,9 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bot.channels.webchat.router import replies_from_rasa
+from bot.channels.webchat.router import forget_requested, replies_from_rasa
 from bot.settings import Settings
 from bot.web.app import create_app
+
+from .conftest import ALL_SIX
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +63,16 @@ def test_rasa_replies_become_text_and_buttons() -> None:
         {"text": "Må jeg gemme?", "buttons": [{"title": "Ja", "payload": "/affirm"}]},
         {"text": "Linje 1\nLinje 2", "buttons": []}]
     assert replies_from_rasa({"error": "no list"}) == []
+
+
+def test_only_the_bots_own_instruction_makes_the_browser_forget() -> None:
+    erased = [{"recipient_id": "web-x", "text": "Alt er slettet"},
+              {"recipient_id": "web-x", "custom": {"forget_history": True}}]
+    assert forget_requested(erased) is True
+    assert replies_from_rasa(erased) == [{"text": "Alt er slettet", "buttons": []}]
+    assert forget_requested([{"text": "forget_history"}]) is False
+    assert forget_requested([{"custom": {"forget_history": "yes"}}]) is False
+    assert forget_requested({"custom": {"forget_history": True}}) is False
 
 
 # ---- the widget in a browser ---------------------------------------------------------------
@@ -167,9 +179,22 @@ def test_a_danish_citizen_talks_by_keyboard_reloads_and_goes_on(stack, page: Pag
     assert page.evaluate("window.pwned") is None
     shot(page, "widget-da-after-reload")
 
+    say(page, "Jeg lover at snakke med boligforeningen")
+    expect(log).to_contain_text("Hvornår vil du gøre det")
+    choose(page, "Det ved jeg ikke endnu")
+    expect(log).to_contain_text("løftet tæller også uden en dato")
+    say(page, "Jeg kan lave mad og hjælpe med lektier hver onsdag eftermiddag")
+    expect(log).to_contain_text("din mail")
+    choose(page, "Nej tak")
+    expect(log).to_contain_text("Tusind tak for samtalen")
+    expect(log).to_contain_text("Her er det, du har fortalt mig")
+
     outcomes = {o["kind"]: o for o in stack.outcomes("web-" + session_of(page))}
+    assert set(outcomes) == ALL_SIX
     assert outcomes["possibility"]["text"] == dream
     assert outcomes["dissent"]["text"] == SCRIPT
+    assert outcomes["commitment"]["details"]["due"] is None
+    assert outcomes["gift"]["details"]["availability"] == "hver onsdag eftermiddag"
 
 
 def test_an_english_page_speaks_english_full_screen_on_a_phone(stack, browser: Browser) -> None:
@@ -189,6 +214,27 @@ def test_an_english_page_speaks_english_full_screen_on_a_phone(stack, browser: B
         box = dialog.bounding_box()
         assert box and box["width"] == 390 and box["height"] == 844
         shot(page, "widget-en-phone")
+        choose(page, "As a citizen")
+        choose(page, "Yes, gladly")
+        expect(log).to_contain_text("what do you dream of")
+        say(page, "A repair cafe in the library")
+        expect(log).to_contain_text("your own part")
+        say(page, "I could put up posters")
+        choose(page, "2")
+        expect(log).to_contain_text("doubt or worry")
+        say(page, "none")
+        expect(log).to_contain_text("promise yourself")
+        say(page, "I promise to talk to the librarian next week")
+        expect(log).to_contain_text("good at")
+        say(page, "I can bake and I have Saturdays free")
+        expect(log).to_contain_text("contact you")
+        say(page, "joe@example.org")
+        expect(log).to_contain_text("Thank you so much for the conversation")
+        outcomes = {o["kind"]: o for o in stack.outcomes("web-" + session_of(page))}
+        assert set(outcomes) == ALL_SIX
+        assert outcomes["dissent"]["details"] == {"none": True}
+        assert outcomes["commitment"]["details"]["due"] is not None
+        assert {(o["language"], o["role"]) for o in outcomes.values()} == {("en", "citizen")}
         page.get_by_role("button", name="Close the chat").click()
         expect(page.get_by_role("button", name="Open the chat")).to_be_focused()
     finally:
@@ -220,3 +266,29 @@ def test_a_network_drop_shows_a_retry_and_the_conversation_goes_on(stack, page: 
     retry.click()
     expect(log).to_contain_text("Vil du tage imod invitationen")
     expect(retry).to_have_count(0)
+
+
+def test_deleting_my_data_also_clears_the_chat_kept_in_this_browser(stack, page: Page) -> None:
+    page.goto(stack.stack.web_url + "/")
+    page.locator(".samtale-launcher").click()
+    log = page.get_by_role("log", name="Samtalen")
+    choose(page, "Ja, det er i orden")
+    choose(page, "Som borger")
+    choose(page, "Ja, gerne")
+    secret = "Min drøm er privat: en fælleshave bag Rosenvej 7"
+    say(page, secret)
+    expect(log).to_contain_text("din egen del")
+    session = session_of(page)
+    assert stack.outcomes("web-" + session)
+
+    say(page, "slet mine data")
+    choose(page, "Ja, slet")
+    expect(log).to_contain_text("Alt er slettet")
+    expect(log).not_to_contain_text(secret)
+    expect(log.locator(".samtale-message")).to_have_count(1)
+    assert secret not in page.evaluate("JSON.stringify(localStorage)")
+    page.reload()
+    expect(log).to_contain_text("Alt er slettet")
+    expect(log).not_to_contain_text(secret)
+    assert stack.outcomes("web-" + session) == []
+    shot(page, "widget-da-after-delete")
