@@ -16,8 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import (Settings, ensure_secret, ensure_staff_token, load_settings,
-                          rasa_tracker_store_config)
+from bot.settings import (
+    Settings,
+    ensure_secret,
+    ensure_staff_token,
+    load_settings,
+    rasa_tracker_store_config,
+)
 from bot.store import migrate
 
 ENGINE_BIN = "{root}/.venv-engine/bin"

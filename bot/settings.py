@@ -103,13 +103,18 @@ def ensure_secret(settings: Settings, configured: str | None, file_name: str) ->
     return path.read_text(encoding="utf-8").strip()
 
 
+# Rasa's SQL tracker store that reuses the trackers it has just saved (engine/tracker_store.py).
+TRACKER_STORE_TYPE = "engine.tracker_store.CachedSQLTrackerStore"
+
+
 def rasa_tracker_store_config(settings: Settings) -> dict[str, Any]:
     """The `tracker_store` section of Rasa's endpoints.yml for our database_url."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": str(_absolute(Path(url.database)))}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite",
+                "db": str(_absolute(Path(url.database)))}
     config: dict[str, Any] = {
-        "type": "SQL",
+        "type": TRACKER_STORE_TYPE,
         # Rasa runs SQLAlchemy 1.4 with psycopg2, so it gets the bare dialect, not our driver.
         "dialect": "postgresql",
         # Rasa passes the endpoint's `url` on as the host of its SQL tracker store.

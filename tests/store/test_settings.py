@@ -122,7 +122,7 @@ def test_short_staff_tokens_are_refused(tmp_path: Path) -> None:
 def test_rasa_tracker_store_config_for_sqlite(tmp_path: Path) -> None:
     settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path}/samtale.db"})
     assert rasa_tracker_store_config(settings) == {
-        "type": "SQL",
+        "type": "engine.tracker_store.CachedSQLTrackerStore",
         "dialect": "sqlite",
         "db": str(tmp_path / "samtale.db"),
     }
@@ -131,7 +131,7 @@ def test_rasa_tracker_store_config_for_sqlite(tmp_path: Path) -> None:
 def test_rasa_tracker_store_config_for_postgresql() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://sam:p%40ss@db.local:5433/samtale"})
     assert rasa_tracker_store_config(settings) == {
-        "type": "SQL",
+        "type": "engine.tracker_store.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "db.local",
         "port": 5433,
@@ -141,7 +141,7 @@ def test_rasa_tracker_store_config_for_postgresql() -> None:
     }
     minimal = load_settings({"DATABASE_URL": "postgresql://localhost/samtale"})
     assert rasa_tracker_store_config(minimal) == {
-        "type": "SQL",
+        "type": "engine.tracker_store.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "localhost",
         "db": "samtale",

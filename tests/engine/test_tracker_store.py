@@ -1,0 +1,83 @@
+"""engine/tracker_store.py: a cached tracker is used only while the database agrees with it."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs inside the engine environment against a real SQLite file; prints what each step saw.
+SCENARIO = r"""
+import asyncio, json, sqlite3, sys
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from engine.tracker_store import CachedSQLTrackerStore
+
+db = sys.argv[1]
+domain = Domain.from_yaml('''
+version: "3.1"
+intents: [greet]
+slots:
+  possibility: {type: text, mappings: [{type: custom}]}
+''')
+cached = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db)
+plain = SQLTrackerStore(domain=domain, dialect="sqlite", db=db)
+seen = {}
+
+def state(tracker):
+    return None if tracker is None else [len(tracker.events), tracker.get_slot("possibility")]
+
+async def main():
+    tracker = await cached.create_tracker("anna")
+    tracker.update(UserUttered("hej", {"name": "greet", "confidence": 1.0}))
+    tracker.update(SlotSet("possibility", "en fælleshave"))
+    await cached.save(tracker)
+    again = await cached.retrieve("anna")
+    seen["hit_is_same_object"] = again is tracker
+    seen["hit"] = state(again)
+    seen["database"] = state(await plain.retrieve("anna"))
+
+    again.update(SlotSet("possibility", "never saved"))  # a turn that failed before saving
+    seen["after_unsaved_change"] = state(await cached.retrieve("anna"))
+
+    tracker = await cached.retrieve("anna")
+    tracker.update(SlotSet("possibility", "en legeplads"))
+    await cached.save(tracker)
+    with sqlite3.connect(db) as connection:  # the action server purges the transcript
+        connection.execute("DELETE FROM events WHERE sender_id = 'anna'")
+    seen["after_purge"] = state(await cached.retrieve("anna"))
+
+    tracker = await cached.create_tracker("bo")
+    tracker.update(SlotSet("possibility", "old session"))
+    await cached.save(tracker)
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    await cached.save(tracker)
+    seen["new_session"] = state(await cached.retrieve("bo"))
+
+    small = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db, cache_size=1)
+    first = await small.create_tracker("c1")
+    await small.create_tracker("c2")
+    seen["evicted_is_reloaded"] = (await small.retrieve("c1")) is not first
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_cached_trackers_agree_with_the_database(tmp_path):
+    run = subprocess.run([str(ROOT / ".venv-engine/bin/python"), "-c", SCENARIO,
+                          str(tmp_path / "rasa.db")], cwd=ROOT, capture_output=True, text=True,
+                         check=False, env={"PYTHONPATH": str(ROOT),
+                                           "RASA_TELEMETRY_ENABLED": "false"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    # action_listen, then the user's message and the slot: 3 events.
+    assert seen["hit_is_same_object"] is True
+    assert seen["hit"] == seen["database"] == [3, "en fælleshave"]
+    assert seen["after_unsaved_change"] == [3, "en fælleshave"]  # read back from the database
+    assert seen["after_purge"] is None  # a deleted transcript never comes back from memory
+    assert seen["new_session"] == [2, None]  # only the latest session, as Rasa's own store
+    assert seen["evicted_is_reloaded"] is True
