@@ -14,6 +14,7 @@ import pytest
 
 from bot.settings import load_settings
 from bot.stack import Stack, StackFailed
+from bot.store import get_store
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-staff-token-0123456789"
@@ -39,6 +40,10 @@ class Client:
                               timeout=60)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def transcript(self, conversation_id: str) -> list[str]:
+        """What Rasa's tracker store holds of the conversation, read from the database itself."""
+        return [line["text"] for line in get_store(self.stack.settings).transcript(conversation_id)]
 
     def outcomes(self, conversation_id: str) -> list[dict]:
         response = self.staff.get("/api/outcomes", params={"conversation_id": conversation_id})

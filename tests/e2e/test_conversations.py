@@ -143,6 +143,13 @@ def test_side_steps_answer_and_return_to_the_pending_question(stack):
     assert stack.staff.get(f"/api/conversations/{mia}").status_code == 404
     time.sleep(4)  # the transcript is purged just after Rasa has saved the turn
     assert stack.staff.get("/api/outcomes", params={"conversation_id": mia}).json()["count"] == 0
+    assert stack.transcript(mia) == []
+
+    # Writing again starts afresh: nothing erased comes back, from the database or from memory.
+    replies = stack.say(mia, "hej igen")
+    assert "Godt at se dig igen" not in texts(replies)
+    spoken = stack.transcript(mia)
+    assert spoken[0] == "hej igen" and "En lektiecafé på biblioteket" not in spoken
 
 
 def test_without_consent_nothing_is_stored_or_shown(stack):
