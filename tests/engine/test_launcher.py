@@ -1,15 +1,12 @@
 """The launcher's `rasa run` command line, parsed by Rasa's own argument parser."""
 from __future__ import annotations
 
-import json
 import shlex
-import subprocess
-from pathlib import Path
+
+from engine_python import run_in_engine
 
 from bot.launcher import procfile_lines, write_endpoints
 from bot.settings import load_settings
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PARSE = r"""
 import json, sys
@@ -28,10 +25,6 @@ def test_a_token_that_starts_with_a_dash_reaches_rasa_as_the_token(tmp_path):
                      if line.startswith("rasa:"))
     command = shlex.split(rasa_line.split(" && ", 1)[1])
     arguments = command[command.index("engine.serve") + 1:]
-    parsed = subprocess.run([str(ROOT / ".venv-engine/bin/python"), "-c", PARSE, *arguments],
-                            cwd=ROOT, capture_output=True, text=True, check=False,
-                            env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"})
-    assert parsed.returncode == 0, parsed.stderr[-2000:]
-    assert json.loads(parsed.stdout.strip().splitlines()[-1]) == {
+    assert run_in_engine(PARSE, *arguments) == {
         "auth_token": "-Xy_secret-token", "port": 5123, "model": "models/samtale.tar.gz",
         "enable_api": True}

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from engine_python import run_in_engine
 
 # Runs inside the engine environment: Rasa's own check first, then ours, on the same replies.
 COMPARE = r"""
@@ -37,11 +35,7 @@ REPLIES = [
 
 
 def test_same_verdicts_and_messages_as_rasas_own_check():
-    run = subprocess.run([str(ROOT / ".venv-engine/bin/python"), "-c", COMPARE,
-                          json.dumps(REPLIES)], check=False, cwd=ROOT, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"})
-    assert run.returncode == 0, run.stderr[-2000:]
-    verdicts = json.loads(run.stdout.strip().splitlines()[-1])
+    verdicts = run_in_engine(COMPARE, json.dumps(REPLIES))
     assert [ours for _, ours in verdicts][:2] == [True, True]
     for rasas, ours in verdicts:
         assert ours == rasas

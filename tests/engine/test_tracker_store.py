@@ -1,11 +1,7 @@
 """engine/tracker_store.py: a cached tracker is used only while the database agrees with it."""
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from engine_python import run_in_engine
 
 # Runs inside the engine environment against a real SQLite file; prints what each step saw.
 SCENARIO = r"""
@@ -68,12 +64,7 @@ print(json.dumps(seen))
 
 
 def test_cached_trackers_agree_with_the_database(tmp_path):
-    run = subprocess.run([str(ROOT / ".venv-engine/bin/python"), "-c", SCENARIO,
-                          str(tmp_path / "rasa.db")], cwd=ROOT, capture_output=True, text=True,
-                         check=False, env={"PYTHONPATH": str(ROOT),
-                                           "RASA_TELEMETRY_ENABLED": "false"})
-    assert run.returncode == 0, run.stderr[-3000:]
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_in_engine(SCENARIO, str(tmp_path / "rasa.db"))
     # action_listen, then the user's message and the slot: 3 events.
     assert seen["hit_is_same_object"] is True
     assert seen["hit"] == seen["database"] == [3, "en fælleshave"]
