@@ -4,7 +4,7 @@ ENGINE := .venv-engine/bin
 VENV := .venv/bin
 SPACY_MODEL := var/spacy/da_samtale
 MODEL := models/samtale.tar.gz
-RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml
+RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml engine/minilm.py engine/linear_intents.py
 RASA_ARGS := --data nlu stories --domain domain --config config.yml
 export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
@@ -32,8 +32,10 @@ setup: .venv/.installed .venv-engine/.installed $(SPACY_MODEL)/meta.json ## crea
 $(SPACY_MODEL)/meta.json: .venv-engine/.installed engine/prepare_spacy.py
 	$(ENGINE)/python engine/prepare_spacy.py $(SPACY_MODEL)
 
+# make decides when to train: data, config or our own NLU components changed. --force, because
+# Rasa's own fingerprint does not see the components' code.
 $(MODEL): $(RASA_DATA) $(SPACY_MODEL)/meta.json
-	$(ENGINE)/rasa train $(RASA_ARGS) --out models --fixed-model-name samtale
+	$(ENGINE)/rasa train $(RASA_ARGS) --out models --fixed-model-name samtale --force
 	touch $@
 
 train: setup $(MODEL) ## train the Rasa model if the data changed

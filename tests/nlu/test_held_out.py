@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Below these the bot would misroute too many people outside a question; raise as data improves.
-MIN_MACRO_F1 = {"da": 0.80, "en": 0.80}
+# Below these the bot would misroute too many people outside a question. The trained model
+# scores 0.93 (da) and 0.94 (en) here; DIET, before the linear classifier, scored below 0.88.
+MIN_MACRO_F1 = {"da": 0.88, "en": 0.88}
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
