@@ -80,6 +80,7 @@ def run(config: str, folds: int) -> dict:
             langs += [lang for lang, _ in test]
             print(f"fold {fold + 1}/{folds} trained in {train_seconds[-1]:.0f} s", flush=True)
     result = {"config": config, "folds": folds, "examples": len(tagged),
+              "measured_on": time.strftime("%Y-%m-%d"),
               "train_seconds_per_fold": sorted(train_seconds)[len(train_seconds) // 2]}
     for language in ("da", "en"):
         idx = [i for i, lang in enumerate(langs) if lang == language]

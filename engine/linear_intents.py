@@ -9,6 +9,7 @@ The config names it `engine.linear_intents.LinearIntentClassifier`.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import joblib
@@ -27,6 +28,13 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.svm import LinearSVC
 
 MODEL_FILE = "linear_intents.joblib"
+
+
+def _tfidf(row: scipy.sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """What TfidfTransformer(sublinear_tf=True) makes of one row, for its non-zero columns."""
+    values = (np.log(row.data) + 1.0) * idf[row.indices]
+    norm = np.linalg.norm(values)
+    return values / norm if norm else values
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -71,7 +79,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         counts, dense = self._features(examples)
         tfidf = [TfidfTransformer(sublinear_tf=True).fit(block) for block in counts]
         svm = LinearSVC(C=self.config["C"]).fit(self._combine(tfidf, counts, dense), intents)
-        self.model = {"tfidf": tfidf, "svm": svm, "dense_width": dense.shape[1]}
+        # Kept as plain arrays, one weight block per featurizer: scoring one message is then a
+        # few hundred multiplications, not sklearn's checks and sparse stacking (5 ms a turn).
+        edges = np.cumsum([0] + [block.shape[1] for block in counts])
+        self.model = {"intents": [str(name) for name in svm.classes_],
+                      "intercept": svm.intercept_,
+                      "idf": [weight.idf_ for weight in tfidf],
+                      "sparse_weights": [svm.coef_[:, a:b] for a, b in itertools.pairwise(edges)],
+                      "dense_weights": self.config["dense_weight"] * svm.coef_[:, edges[-1]:]}
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
@@ -88,14 +103,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _rank(self, message: Message) -> list[dict[str, Any]]:
         counts, dense = self._features([message])
-        if len(counts) != len(self.model["tfidf"]) or dense.shape[1] != self.model["dense_width"]:
+        model = self.model
+        if len(counts) != len(model["idf"]) or dense.shape[1] != model["dense_weights"].shape[1]:
             return []  # a featurizer had nothing to say: no tokens, no text
-        svm = self.model["svm"]
-        margins = svm.decision_function(self._combine(self.model["tfidf"], counts, dense))[0]
+        margins = model["intercept"] + model["dense_weights"] @ dense[0]
+        for block, idf, weights in zip(counts, model["idf"], model["sparse_weights"]):
+            margins += weights[:, block.indices] @ _tfidf(block, idf)
         confidences = np.exp(self.config["sharpness"] * (margins - margins.max()))
         confidences /= confidences.sum()
         order = np.argsort(-confidences)[: self.config["ranking_length"]]
-        return [{"name": str(svm.classes_[i]), "confidence": float(confidences[i])}
+        return [{"name": model["intents"][i], "confidence": float(confidences[i])}
                 for i in order]
 
     @staticmethod

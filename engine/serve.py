@@ -8,8 +8,15 @@ reply is checked against the same schema by a validator built once: same verdict
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any
+
+# One TensorFlow thread per message (MiniLM's encoder): the machine's other core is serving the
+# action server and the web service, and two threads per message fought them. Measured with 50
+# paced conversations: p95 162 -> 152 ms, one conversation p50 46 -> 39 ms. Read by Rasa at start.
+os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
 
 import jsonschema
 from rasa.__main__ import main
