@@ -146,7 +146,8 @@ def report(results: dict) -> str:
             # A result reused from an earlier run (same config, data and folds) says when.
             when = row.get("measured_on", "an earlier run")
             if when != time.strftime("%Y-%m-%d"):
-                label += f" (measured {when}, same data and folds)"
+                label += (f" (measured {when} with the same data and folds; its training time is"
+                          " from that run's machine)")
             lines.append(f"| {label} | {row['macro_f1_da']:.3f} | {row['macro_f1_en']:.3f} | "
                          f"{row['train_seconds_per_fold']:.0f} s |")
         lines += [f"| difference (points) | "
