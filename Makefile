@@ -4,7 +4,9 @@ ENGINE := .venv-engine/bin
 VENV := .venv/bin
 SPACY_MODEL := var/spacy/da_samtale
 MODEL := models/samtale.tar.gz
-RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml engine/minilm.py engine/linear_intents.py
+RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml
+# Our own pipeline components, as config.yml names them (engine.minilm.MiniLMFeaturizer -> engine/minilm.py).
+NLU_COMPONENTS := $(shell grep -o 'engine\.[a-z_]*\.' config.yml | sort -u | sed 's/\.$$//; s|\.|/|; s/$$/.py/')
 RASA_ARGS := --data nlu stories --domain domain --config config.yml
 export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
@@ -34,7 +36,7 @@ $(SPACY_MODEL)/meta.json: .venv-engine/.installed engine/prepare_spacy.py
 
 # make decides when to train: data, config or our own NLU components changed. --force, because
 # Rasa's own fingerprint does not see the components' code.
-$(MODEL): $(RASA_DATA) $(SPACY_MODEL)/meta.json
+$(MODEL): $(RASA_DATA) $(NLU_COMPONENTS) $(SPACY_MODEL)/meta.json
 	$(ENGINE)/rasa train $(RASA_ARGS) --out models --fixed-model-name samtale --force
 	touch $@
 

@@ -43,9 +43,12 @@ SCRIPT = ["hej", "/affirm", '/choose{"value":"citizen"}', '/choose{"value":"acce
 
 
 def fingerprint(config: str, folds: int) -> str:
-    """Same config, same training data, same folds: the cross-validation result still holds."""
+    """Same config, same code of our own components in it, same training data, same folds:
+    the cross-validation result still holds."""
     digest = hashlib.sha256(f"{folds}".encode())
-    for path in [ROOT / config, *sorted((ROOT / "nlu").rglob("*.yml"))]:
+    components = sorted({ROOT / f"engine/{module}.py"
+                         for module in re.findall(r"engine\.(\w+)\.\w+", (ROOT / config).read_text())})
+    for path in [ROOT / config, *components, *sorted((ROOT / "nlu").rglob("*.yml"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
