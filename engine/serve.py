@@ -1,9 +1,19 @@
-"""`rasa run`, with one fix to Rasa 3.6's hot path. The launcher starts Rasa through this module.
+"""`rasa run`, with fixes to Rasa 3.6's hot path. The launcher starts Rasa through this module.
 
-Rasa 3.6 checks every reply of the action server with `jsonschema.validate`, which first checks
-the *schema itself* against the JSON-Schema metaschema — on every action call, two or three per
-turn. Under load that was 58% of the engine's CPU (py-spy, 50 concurrent conversations). Here the
-reply is checked against the same schema by a validator built once: same verdict, same error.
+Every turn calls the action server two or three times; under load (py-spy, 50 concurrent
+conversations) these calls dominated the engine's CPU, for reasons that have nothing to do with
+what the actions do:
+
+- Rasa checks every reply with `jsonschema.validate`, which first checks the *schema itself*
+  against the JSON-Schema metaschema (58% of the CPU). Here the reply is checked against the same
+  schema by a validator built once: same verdict, same error.
+- Every call carried the whole domain (35 kB, mostly response texts the actions never read) next
+  to the tracker. rasa-sdk 3.x speaks the domain-digest protocol of later Rasa releases: a call
+  may send only `domain_digest`, the action server answers 449 if it does not hold that domain,
+  and the call is made again with the domain. That is what happens here, so the domain crosses
+  once per action-server start rather than on every call.
+- The request body is encoded with ujson (already one of Rasa's pins), not the standard library:
+  the tracker and domain are tens of kB per call and encoding them was ~10% of the CPU.
 """
 from __future__ import annotations
 
@@ -19,9 +29,16 @@ os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
 os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
 
 import jsonschema
+import ujson
 from rasa.__main__ import main
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+# rasa-sdk's answer when a call carries a digest of a domain it does not hold.
+DOMAIN_MISSING = 449
 
 
 @functools.cache
@@ -42,7 +59,60 @@ def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> boo
     return True
 
 
+# The loaded model's domain and its digest. Keyed by identity: Domain's own hash is its
+# fingerprint, recomputed on every call (5 ms).
+_last_domain: list[Any] = [None, ""]
+
+# The digest of the domain the action server at each URL acknowledged last.
+_domain_held_by: dict[str, str] = {}
+
+
+def domain_digest(domain: Domain) -> str:
+    if _last_domain[0] is not domain:
+        _last_domain[:] = [domain, domain.fingerprint()]
+    return _last_domain[1]
+
+
+def call_format_with_digest(action: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
+    body = rasas_call_format(action, tracker, domain)
+    if action.action_endpoint is not None:
+        body["domain_digest"] = digest = domain_digest(domain)
+        if _domain_held_by.get(action.action_endpoint.url) == digest:
+            body.pop("domain", None)
+    return body
+
+
+async def run_sending_domain_when_missing(action: RemoteAction, output_channel: Any, nlg: Any,
+                                          tracker: Any, domain: Domain) -> Any:
+    url = action.action_endpoint.url if action.action_endpoint else None
+    try:
+        events = await rasas_run(action, output_channel, nlg, tracker, domain)
+    except RasaException as error:
+        cause = error.__cause__
+        if not (isinstance(cause, ClientResponseError) and cause.status == DOMAIN_MISSING):
+            raise
+        # The action server refused before running the action (it was restarted, or the model
+        # changed): nothing happened yet, so the call is made again with the domain.
+        _domain_held_by.pop(url, None)
+        events = await rasas_run(action, output_channel, nlg, tracker, domain)
+    if url is not None:
+        _domain_held_by[url] = domain_digest(domain)
+    return events
+
+
+def session_with_fast_json(endpoint: EndpointConfig) -> Any:
+    session = rasas_session(endpoint)
+    session._json_serialize = ujson.dumps  # aiohttp's ClientSession(json_serialize=...)
+    return session
+
+
+rasas_call_format = RemoteAction._action_call_format
+rasas_run = RemoteAction.run
+rasas_session = EndpointConfig.session
 RemoteAction._validate_action_result = validate_action_result
+RemoteAction._action_call_format = call_format_with_digest
+RemoteAction.run = run_sending_domain_when_missing
+EndpointConfig.session = session_with_fast_json
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from engine_python import run_in_engine
+from engine_python import ROOT, run_in_engine
 
 # Runs inside the engine environment: Rasa's own check first, then ours, on the same replies.
 COMPARE = r"""
@@ -42,3 +42,74 @@ def test_same_verdicts_and_messages_as_rasas_own_check():
     rejected = [ours for _, ours in verdicts[2:]]
     assert all(v.startswith("ValidationError:") and "Failed to validate Action server response"
                in v for v in rejected), rejected
+
+
+# Runs inside the engine environment: Rasa's RemoteAction, patched by engine.serve, calls a real
+# rasa-sdk action server three times, restarting it before the third call.
+DIGEST = r"""
+import asyncio, json, os, signal, socket, subprocess, sys, time, urllib.request
+import engine.serve
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+project_python = sys.argv[1]
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = str(probe.getsockname()[1])
+sent_domain = []
+rasas_request = EndpointConfig.request
+async def recording_request(endpoint, *args, **kwargs):
+    sent_domain.append("domain" in kwargs["json"])
+    return await rasas_request(endpoint, *args, **kwargs)
+EndpointConfig.request = recording_request
+
+def start_action_server():
+    server = subprocess.Popen([project_python, "-m", "rasa_sdk", "--actions", "digest_actions",
+                               "--port", port], env={**os.environ, "PYTHONPATH": "tests/engine"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # stop() reaches sanic's worker too
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("action server did not start")
+
+def stop(server):
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait()
+
+domain = Domain.load("domain")
+action = RemoteAction("action_report_domain", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+tracker = DialogueStateTracker("digest", domain.slots)
+
+async def call():
+    events = await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
+                              tracker, domain)
+    return events[0].text
+
+server = start_action_server()
+replies = [asyncio.run(call()), asyncio.run(call())]
+stop(server)
+server = start_action_server()  # a restarted action server holds no domain
+replies.append(asyncio.run(call()))
+stop(server)
+print(json.dumps({"replies": replies, "sent_domain": sent_domain,
+                  "responses": len(domain.responses)}))
+"""
+
+
+def test_the_domain_crosses_once_and_again_when_the_action_server_lost_it():
+    seen = run_in_engine(DIGEST, str(ROOT / ".venv/bin/python"))
+    # First call: with the domain. Second: the digest alone. Third, after a restart: the digest
+    # alone is refused (449), and the same call is made again with the domain.
+    assert seen["sent_domain"] == [True, False, False, True]
+    # Each time the actions read the whole domain: every response, though only the first call
+    # carried it.
+    assert seen["replies"][0].endswith(f" slots, {seen['responses']} responses")
+    assert seen["replies"] == [seen["replies"][0]] * 3

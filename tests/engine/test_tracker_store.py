@@ -53,6 +53,23 @@ async def main():
     await cached.save(tracker)
     seen["new_session"] = state(await cached.retrieve("bo"))
 
+    with cached.session_scope() as session:  # the count both save and the cache check rely on
+        seen["counts"] = [[cached._session_event_count(session, sender),
+                           plain._event_query(session, sender, False).count()]
+                          for sender in ("anna", "bo", "nobody")]
+
+    # The same turn saved by Rasa's store and by ours: the same rows.
+    for store, sender in ((plain, "rasa"), (cached, "ours")):
+        tracker = await store.create_tracker(sender)
+        tracker.update(UserUttered("Jeg drømmer om en <b>have</b>", {"name": "greet", "confidence": 0.9}))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+    with sqlite3.connect(db) as connection:
+        seen["rows"] = {sender: [list(row) for row in connection.execute(
+            "SELECT type_name, intent_name, action_name, json_extract(data, '$.event'),"
+            " json_extract(data, '$.text') FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+            for sender in ("rasa", "ours")}
+
     small = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db, cache_size=1)
     first = await small.create_tracker("c1")
     await small.create_tracker("c2")
@@ -72,3 +89,7 @@ def test_cached_trackers_agree_with_the_database(tmp_path):
     assert seen["after_purge"] is None  # a deleted transcript never comes back from memory
     assert seen["new_session"] == [2, None]  # only the latest session, as Rasa's own store
     assert seen["evicted_is_reloaded"] is True
+    assert seen["counts"] == [[0, 0], [2, 2], [0, 0]]
+    assert seen["rows"]["ours"] == seen["rows"]["rasa"]
+    assert [row[:3] for row in seen["rows"]["ours"]] == [
+        ["action", None, "action_listen"], ["user", "greet", None], ["action", None, "action_listen"]]
