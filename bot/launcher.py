@@ -21,6 +21,7 @@ from bot.settings import (
     ensure_secret,
     ensure_staff_token,
     load_settings,
+    rasa_lock_store_config,
     rasa_tracker_store_config,
 )
 from bot.store import migrate
@@ -40,6 +41,9 @@ def write_endpoints(settings: Settings) -> Path:
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         "tracker_store": rasa_tracker_store_config(settings),
     }
+    lock_store = rasa_lock_store_config(settings)
+    if lock_store is not None:
+        endpoints["lock_store"] = lock_store
     path = settings.var_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
@@ -50,6 +54,7 @@ def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
     engine, project = ENGINE_BIN.format(root=root), PROJECT_BIN.format(root=root)
     # Telemetry off: Rasa would otherwise try to reach its servers (and Sentry) from here.
     rasa = (f"rasa: cd {root} && PYTHONPATH={root} RASA_TELEMETRY_ENABLED=false "
+            f"SANIC_WORKERS={settings.rasa_workers} "
             f"{engine}/python -m engine.serve run --model {MODEL} "
             f"--endpoints {endpoints} --credentials credentials.yml "
             f"--interface 127.0.0.1 --port {settings.rasa_port} "

@@ -35,6 +35,8 @@ class Settings:
     rasa_port: int
     no_consent_purge_minutes: int
     environment: str
+    # Rasa processes serving the webhook; more than one share ticket locks in var_dir/locks.
+    rasa_workers: int = 1
     # Telegram channel (bot/channels/telegram): off unless a bot token is given.
     telegram_bot_token: str | None = None
     telegram_api_url: str | None = None  # None: Telegram's own Bot API; tests use a fake
@@ -68,6 +70,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "NO_CONSENT_PURGE_MINUTES", get("NO_CONSENT_PURGE_MINUTES"), 30
         ),
         environment=get("SAMTALE_ENV") or "development",
+        rasa_workers=_positive_int("RASA_WORKERS", get("RASA_WORKERS"), 1),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_api_url=(get("TELEGRAM_API_URL") or "").rstrip("/") or None,
         telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
@@ -105,6 +108,18 @@ def ensure_secret(settings: Settings, configured: str | None, file_name: str) ->
 
 # Rasa's SQL tracker store that reuses the trackers it has just saved (engine/tracker_store.py).
 TRACKER_STORE_TYPE = "engine.tracker_store.CachedSQLTrackerStore"
+
+
+# Rasa's ticket locks in files, for more than one Rasa worker (engine/lock_store.py).
+LOCK_STORE_TYPE = "engine.lock_store.FileLockStore"
+
+
+def rasa_lock_store_config(settings: Settings) -> dict[str, Any] | None:
+    """The `lock_store` section of Rasa's endpoints.yml: Rasa's in-memory default for one
+    worker, locks shared through files for several."""
+    if settings.rasa_workers == 1:
+        return None
+    return {"type": LOCK_STORE_TYPE, "directory": str(settings.var_dir / "locks")}
 
 
 def rasa_tracker_store_config(settings: Settings) -> dict[str, Any]:

@@ -78,6 +78,8 @@ def stack(request, tmp_path_factory) -> Iterator[Client]:
     if database:
         _psql(f'CREATE DATABASE "{database}"')
     env = stack_env(tmp_path_factory.mktemp(f"e2e-{request.param}"), database)
+    if database:  # as a production set-up runs: two Rasa workers sharing conversation locks
+        env["RASA_WORKERS"] = "2"
     running = Stack(load_settings(env)).start(env)
     try:
         running.wait_until_ready()

@@ -28,3 +28,36 @@ def test_a_token_that_starts_with_a_dash_reaches_rasa_as_the_token(tmp_path):
     assert run_in_engine(PARSE, *arguments) == {
         "auth_token": "-Xy_secret-token", "port": 5123, "model": "models/samtale.tar.gz",
         "enable_api": True}
+
+
+# What Rasa itself makes of the launcher's endpoints.yml and SANIC_WORKERS.
+WORKERS = r"""
+import json, os, sys
+from rasa.core.lock_store import LockStore
+from rasa.core.utils import number_of_sanic_workers
+from rasa.utils.endpoints import read_endpoint_config
+os.environ["SANIC_WORKERS"] = sys.argv[2]
+config = read_endpoint_config(sys.argv[1], "lock_store")
+print(json.dumps({"workers": number_of_sanic_workers(config),
+                  "lock_store": type(LockStore.create(config)).__name__}))
+"""
+
+
+def rasa_workers_for(tmp_path, env):
+    settings = load_settings({"SAMTALE_VAR_DIR": str(tmp_path), **env})
+    endpoints = write_endpoints(settings)
+    rasa_line = next(line for line in procfile_lines(settings, endpoints)
+                     if line.startswith("rasa:"))
+    workers = next(word.split("=", 1)[1] for word in shlex.split(rasa_line)
+                   if word.startswith("SANIC_WORKERS="))
+    return run_in_engine(WORKERS, str(endpoints), workers)
+
+
+def test_one_rasa_worker_by_default_with_rasas_own_lock_store(tmp_path):
+    assert rasa_workers_for(tmp_path, {}) == {"workers": 1, "lock_store": "InMemoryLockStore"}
+
+
+def test_several_rasa_workers_share_locks_through_files(tmp_path):
+    assert rasa_workers_for(tmp_path, {"RASA_WORKERS": "2"}) == {
+        "workers": 2, "lock_store": "FileLockStore"}
+    assert (tmp_path / "locks").is_dir()

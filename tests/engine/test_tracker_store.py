@@ -53,8 +53,20 @@ async def main():
     await cached.save(tracker)
     seen["new_session"] = state(await cached.retrieve("bo"))
 
+    # Another Rasa worker replaced the conversation with as many events, written later.
+    worker = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db)
+    tracker = await cached.create_tracker("wil")
+    tracker.update(SlotSet("possibility", "seen by the first worker"))
+    await cached.save(tracker)
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM events WHERE sender_id = 'wil'")
+    tracker = await worker.create_tracker("wil")
+    tracker.update(SlotSet("possibility", "written by another worker"))
+    await worker.save(tracker)
+    seen["other_worker"] = state(await cached.retrieve("wil"))
+
     with cached.session_scope() as session:  # the count both save and the cache check rely on
-        seen["counts"] = [[cached._session_event_count(session, sender),
+        seen["counts"] = [[cached._session_summary(session, sender)[0],
                            plain._event_query(session, sender, False).count()]
                           for sender in ("anna", "bo", "nobody")]
 
@@ -89,6 +101,7 @@ def test_cached_trackers_agree_with_the_database(tmp_path):
     assert seen["after_purge"] is None  # a deleted transcript never comes back from memory
     assert seen["new_session"] == [2, None]  # only the latest session, as Rasa's own store
     assert seen["evicted_is_reloaded"] is True
+    assert seen["other_worker"] == [2, "written by another worker"]
     assert seen["counts"] == [[0, 0], [2, 2], [0, 0]]
     assert seen["rows"]["ours"] == seen["rows"]["rasa"]
     assert [row[:3] for row in seen["rows"]["ours"]] == [

@@ -83,6 +83,7 @@ def test_database_url_is_normalised(given: str, expected: str) -> None:
         ("RASA_PORT", "0", "RASA_PORT must be a port between 1 and 65535"),
         ("NO_CONSENT_PURGE_MINUTES", "0", "NO_CONSENT_PURGE_MINUTES must be a positive integer"),
         ("NO_CONSENT_PURGE_MINUTES", "1.5", "NO_CONSENT_PURGE_MINUTES must be an integer"),
+        ("RASA_WORKERS", "0", "RASA_WORKERS must be a positive integer"),
         ("DATABASE_URL", "mysql://db/samtale", "DATABASE_URL must be sqlite or postgresql"),
         ("DATABASE_URL", "not a url", "DATABASE_URL is not a valid database URL"),
         ("DATABASE_URL", "sqlite://", "DATABASE_URL must name a SQLite file"),
