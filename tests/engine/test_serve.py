@@ -93,12 +93,16 @@ async def call():
                               tracker, domain)
     return events[0].text
 
-server = start_action_server()
-replies = [asyncio.run(call()), asyncio.run(call())]
-stop(server)
-server = start_action_server()  # a restarted action server holds no domain
-replies.append(asyncio.run(call()))
-stop(server)
+async def main():  # one event loop, as in Rasa: the pooled connection outlives the restart
+    server = start_action_server()
+    replies = [await call(), await call()]
+    stop(server)
+    server = start_action_server()  # a restarted action server holds no domain
+    replies.append(await call())
+    stop(server)
+    return replies
+
+replies = asyncio.run(main())
 print(json.dumps({"replies": replies, "sent_domain": sent_domain,
                   "responses": len(domain.responses)}))
 """
