@@ -31,7 +31,7 @@ class FileLockStore(LockStore):
         kwargs = getattr(endpoint_config, "kwargs", None) or {}
         self.directory = Path(directory or kwargs.get("directory") or "var/locks")
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._held: dict[int, int] = {}  # bucket -> guard file descriptor, while held
+        self._held: set[int] = set()  # guard buckets this process holds right now
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         try:
@@ -73,10 +73,10 @@ class FileLockStore(LockStore):
         descriptor = os.open(self.directory / f"guard-{bucket:02d}", os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
-            self._held[bucket] = descriptor
+            self._held.add(bucket)
             yield
         finally:
-            self._held.pop(bucket, None)
+            self._held.discard(bucket)
             os.close(descriptor)  # closing releases the flock
 
 
