@@ -117,3 +117,41 @@ def test_the_domain_crosses_once_and_again_when_the_action_server_lost_it():
     # carried it.
     assert seen["replies"][0].endswith(f" slots, {seen['responses']} responses")
     assert seen["replies"] == [seen["replies"][0]] * 3
+
+
+# Runs inside the engine environment: the trained model parses each text twice, through Rasa's
+# own graph and through engine.serve's shortcut, counting how often the NLU graph ran.
+PAYLOADS = r"""
+import json, sys, logging
+logging.disable(logging.WARNING)
+from rasa.core.agent import Agent
+from rasa.core.processor import MessageProcessor
+from rasa.core.channels.channel import UserMessage
+rasas_own = MessageProcessor._parse_message_with_graph
+import engine.serve
+agent = Agent.load("models/samtale.tar.gz")
+processor = agent.processor
+runs = []
+graph_run = processor.graph_runner.run
+processor.graph_runner.run = lambda *a, **k: runs.append(1) or graph_run(*a, **k)
+results = []
+for text in json.loads(sys.argv[1]):
+    message = UserMessage(text, sender_id="t", metadata={"language": "da"})
+    theirs = rasas_own(processor, message, None)
+    before = len(runs)
+    ours = MessageProcessor._parse_message_with_graph(processor, message, None)
+    results.append({"same": ours == theirs, "graph_ran": len(runs) > before,
+                    "intent": ours["intent"]["name"], "entities": ours["entities"]})
+print(json.dumps(results))
+"""
+
+
+def test_a_payload_skips_the_nlu_pipeline_and_parses_exactly_as_rasa_does():
+    texts = ['/affirm', '/choose{"value":"citizen"}', '  /choose{"value": "3"}  ',
+             '/deny@0.7', '/no_such_intent', '/', 'hej, jeg vil gerne hjælpe', '']
+    results = run_in_engine(PAYLOADS, json.dumps(texts))
+    assert [r["same"] for r in results] == [True] * len(texts), results
+    assert [r["graph_ran"] for r in results] == [False] * 4 + [True] * 4
+    assert [r["intent"] for r in results[:4]] == ["affirm", "choose", "choose", "deny"]
+    assert results[1]["entities"][0]["value"] == "citizen"
+    assert results[2]["entities"][0]["value"] == "3"
