@@ -12,6 +12,10 @@ what the actions do:
   may send only `domain_digest`, the action server answers 449 if it does not hold that domain,
   and the call is made again with the domain. That is what happens here, so the domain crosses
   once per action-server start rather than on every call.
+- Every call carried the conversation's whole history, serialised by Rasa and parsed again by
+  the action server, growing with each turn. A call now carries the events of this turn only
+  (from the person's latest message on), next to the full slots, latest message and active
+  loop: the actions here read nothing older, and the transcript is in the database.
 - The request body is encoded with ujson (already one of Rasa's pins), not the standard library:
   the tracker and domain are tens of kB per call and encoding them was ~10% of the CPU.
 
@@ -35,6 +39,7 @@ os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
 os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
 
 import jsonschema
+import rasa
 import ujson
 from rasa.__main__ import main
 from rasa.core.actions.action import RemoteAction
@@ -42,6 +47,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
                                       PREDICTED_CONFIDENCE_KEY, TEXT)
@@ -84,12 +91,31 @@ def domain_digest(domain: Domain) -> str:
     return _last_domain[1]
 
 
-def call_format_with_digest(action: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
-    body = rasas_call_format(action, tracker, domain)
+def turn_events(tracker: DialogueStateTracker) -> list[Event]:
+    """The events since the person's latest message, that message included."""
+    turn: list[Event] = []
+    for event in reversed(tracker.events):
+        turn.append(event)
+        if isinstance(event, UserUttered):
+            break
+    return turn[::-1]
+
+
+def call_format(action: RemoteAction, tracker: DialogueStateTracker,
+                domain: Domain) -> dict[str, Any]:
+    """Rasa's action call, with this turn's events and the domain only if the server lacks it."""
+    state = tracker.current_state(EventVerbosity.NONE)  # slots, latest message, loop: all of it
+    state["events"] = [event.as_dict() for event in turn_events(tracker)]
+    body = {"next_action": action.name(), "sender_id": tracker.sender_id, "tracker": state,
+            "version": rasa.__version__}
+    rasa_would_send_domain = (not action._is_selective_domain_enabled()
+                              or domain.does_custom_action_explicitly_need_domain(action.name()))
     if action.action_endpoint is not None:
         body["domain_digest"] = digest = domain_digest(domain)
         if _domain_held_by.get(action.action_endpoint.url) == digest:
-            body.pop("domain", None)
+            rasa_would_send_domain = False
+    if rasa_would_send_domain:
+        body["domain"] = domain.as_dict()
     return body
 
 
@@ -130,11 +156,10 @@ def parse_payload_without_pipeline(processor: MessageProcessor, message: Any, tr
 
 
 rasas_parse_with_graph = MessageProcessor._parse_message_with_graph
-rasas_call_format = RemoteAction._action_call_format
 rasas_run = RemoteAction.run
 rasas_session = EndpointConfig.session
 RemoteAction._validate_action_result = validate_action_result
-RemoteAction._action_call_format = call_format_with_digest
+RemoteAction._action_call_format = call_format
 RemoteAction.run = run_sending_domain_when_missing
 EndpointConfig.session = session_with_fast_json
 MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline

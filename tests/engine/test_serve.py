@@ -155,3 +155,42 @@ def test_a_payload_skips_the_nlu_pipeline_and_parses_exactly_as_rasa_does():
     assert [r["intent"] for r in results[:4]] == ["affirm", "choose", "choose", "deny"]
     assert results[1]["entities"][0]["value"] == "citizen"
     assert results[2]["entities"][0]["value"] == "3"
+
+
+# Runs inside the engine environment: the call body for a three-turn conversation, built by
+# Rasa's own format and by engine.serve's.
+CALL_FORMAT = r"""
+import json
+from rasa.core.actions.action import RemoteAction
+rasas_own = RemoteAction._action_call_format
+import engine.serve
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+domain = Domain.load("domain")
+tracker = DialogueStateTracker("turns", domain.slots)
+for number, text in enumerate(["hej", "/affirm", "Jeg drømmer om en fælleshave"]):
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered(text, {"name": "greet", "confidence": 0.9}))
+    tracker.update(ActionExecuted("action_extract_slots"))
+    tracker.update(SlotSet("possibility", text))
+    tracker.update(BotUttered(f"svar {number}"))
+action = RemoteAction("action_report_domain", EndpointConfig("http://127.0.0.1:9/webhook"))
+theirs, ours = rasas_own(action, tracker, domain), engine.serve.call_format(action, tracker, domain)
+print(json.dumps({"theirs": theirs, "ours": ours}, default=str))
+"""
+
+
+def test_an_action_call_carries_this_turns_events_and_everything_else_as_rasa_sends_it():
+    bodies = run_in_engine(CALL_FORMAT)
+    theirs, ours = bodies["theirs"], bodies["ours"]
+    assert len(theirs["tracker"]["events"]) == 15
+    assert ours["tracker"]["events"] == theirs["tracker"]["events"][-4:]
+    assert ours["tracker"]["events"][0]["text"] == "Jeg drømmer om en fælleshave"
+    for key in ("slots", "latest_message", "active_loop", "latest_action_name", "sender_id",
+                "latest_event_time", "followup_action", "paused", "latest_input_channel"):
+        assert ours["tracker"][key] == theirs["tracker"][key], key
+    assert ours["tracker"]["slots"]["possibility"] == "Jeg drømmer om en fælleshave"
+    assert {k: v for k, v in ours.items() if k not in ("tracker", "domain_digest")} == {
+        k: v for k, v in theirs.items() if k != "tracker"}
