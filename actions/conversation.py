@@ -1,4 +1,4 @@
-"""Entering, leaving and rounding off the conversations; the reply language of every turn."""
+"""Entering, leaving and rounding off the conversations."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -6,12 +6,12 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from . import outcomes, parsing, plan
 from .content import ANSWER_LABELS, KIND_LABELS, NEXT_STEP_LABELS, label
 from .form import ValidateSamtaleForm
+from .language import decided_first
 from .messages import chosen_value, latest_intent
 
 FORM = "samtale_form"
@@ -29,6 +29,7 @@ class ActionStartConversation(Action):
     def name(self) -> Text:
         return "action_start_conversation"
 
+    @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
         # A fresh start of the form must not take this message as an answer to an old question.
@@ -77,6 +78,7 @@ class ActionRestart(Action):
     def name(self) -> Text:
         return "action_restart"
 
+    @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
         message = tracker.latest_message or {}
@@ -175,38 +177,10 @@ class ActionGoodbye(Action):
     def name(self) -> Text:
         return "action_goodbye"
 
+    @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
         dispatcher.utter_message(response="utter_goodbye")
         if not outcomes.has_consent(tracker):
             outcomes.purge_transcript_later(tracker.sender_id)
         return []
-
-
-class ValidateSlotMappings(ValidationAction):
-    """Runs on every message: decides the reply language before anything is said."""
-
-    def name(self) -> Text:
-        return "action_validate_slot_mappings"
-
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
-        message = tracker.latest_message or {}
-        text = message.get("text") or ""
-        current = tracker.get_slot("language")
-        intent, confidence = latest_intent(tracker)
-        if intent == "switch_language" and (confidence >= 0.5 or text.startswith("/")):
-            target = parsing.requested_language(text)
-            if target is None or target == current:
-                target = "da" if current == "en" else "en"
-            return {"language": target}
-        client_language = (message.get("metadata") or {}).get("language")
-        if current is None and client_language in ("da", "en"):
-            return {"language": client_language}
-        detected = parsing.detect_language(text)
-        if current is None:
-            return {"language": detected or "da"}
-        if detected and detected != current and len(parsing.words(text)) >= 5:
-            return {"language": detected}
-        return {}
-

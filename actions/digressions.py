@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from . import outcomes
+from .language import decided_first
 from .messages import latest_intent
 from .parsing import words
 
@@ -58,7 +59,7 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
     elif intent == "out_of_scope":
         dispatcher.utter_message(response="utter_out_of_scope")
     elif intent == "switch_language":
-        # action_validate_slot_mappings has already switched the slot this turn.
+        # The slot is already switched: see actions/language.py.
         dispatcher.utter_message(response="utter_language_switched")
     elif intent == "show_my_data":
         show_data(dispatcher, tracker)
@@ -100,6 +101,7 @@ class ActionDigress(Action):
     def name(self) -> Text:
         return "action_digress"
 
+    @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent, _ = latest_intent(tracker)

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from . import digressions, outcomes, parsing, plan
 from .content import ANSWER_LABELS, label
+from .language import decided_first
 from .messages import chosen_value, latest_intent
 
 Result = Dict[Text, Any]
@@ -68,6 +69,7 @@ class ValidateSamtaleForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         return plan.required_slots(tracker.slots)
 
+    @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         """Validate the answer to the pending question (only that one), then plan the next.

@@ -1,7 +1,7 @@
 """Rasa's REST channel, keeping the message metadata (Rasa's stock RestInput drops it).
 
 Clients send {"sender", "message", "metadata": {"language": "da"|"en"}}; the metadata reaches the
-tracker, where action_validate_slot_mappings reads the reply language from it.
+tracker, where the turn's first action reads the reply language from it (actions/language.py).
 """
 from __future__ import annotations
 

@@ -19,6 +19,12 @@ what the actions do:
 - The request body is encoded with ujson (already one of Rasa's pins), not the standard library:
   the tracker and domain are tens of kB per call and encoding them was ~10% of the CPU.
 
+An action's responses are rendered with the slots the action itself set: Rasa renders them
+before it applies the action's events, so an action that switches the reply language would
+answer in the old one. That lets the actions decide each turn's language as they run
+(actions/language.py) instead of in one more call, action_validate_slot_mappings, on every
+message.
+
 And a button's payload ("/choose{...}") skips the NLU pipeline. Rasa runs every message through
 the whole pipeline and only then lets its RegexMessageHandler replace the result with the
 payload's own intent and entities, discarding everything the pipeline computed (~8 ms a message).
@@ -27,6 +33,7 @@ through the pipeline, as before.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import sys
@@ -74,7 +81,35 @@ def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> boo
                           "response from the Action endpoint is valid. For more information "
                           f"about the format visit {DOCS_BASE_URL}/custom-actions")
         raise error
+    _action_reply.set(result)  # Rasa renders its responses next: utter_with_the_actions_slots
     return True
+
+
+# The reply of the action call in progress. Rasa checks a reply (above) and then, in the same
+# task, renders its responses; a context variable keeps concurrent conversations apart.
+_action_reply: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("action_reply")
+
+
+class TrackerWithTheActionsSlots:
+    """The tracker as an action's responses are rendered: with the slots the action set."""
+
+    def __init__(self, tracker: DialogueStateTracker, slots: dict[str, Any]) -> None:
+        self._tracker, self._slots = tracker, slots
+
+    def current_slot_values(self) -> dict[str, Any]:
+        return {**self._tracker.current_slot_values(), **self._slots}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tracker, name)
+
+
+async def utter_with_the_actions_slots(responses: list[dict[str, Any]], output_channel: Any,
+                                       nlg: Any, tracker: DialogueStateTracker) -> Any:
+    reply = _action_reply.get({})
+    slots = {event["name"]: event.get("value") for event in reply.get("events") or []
+             if event.get("event") == "slot" and event.get("name") in tracker.slots}
+    speaking = TrackerWithTheActionsSlots(tracker, slots) if slots else tracker
+    return await rasas_utter(responses, output_channel, nlg, speaking)
 
 
 # The loaded model's domain and its digest. Keyed by identity: Domain's own hash is its
@@ -158,7 +193,9 @@ def parse_payload_without_pipeline(processor: MessageProcessor, message: Any, tr
 rasas_parse_with_graph = MessageProcessor._parse_message_with_graph
 rasas_run = RemoteAction.run
 rasas_session = EndpointConfig.session
+rasas_utter = RemoteAction._utter_responses
 RemoteAction._validate_action_result = validate_action_result
+RemoteAction._utter_responses = staticmethod(utter_with_the_actions_slots)
 RemoteAction._action_call_format = call_format
 RemoteAction.run = run_sending_domain_when_missing
 EndpointConfig.session = session_with_fast_json

@@ -1,6 +1,6 @@
 """The form's validation action with a real Tracker, the real domain and a real database."""
 from actions import plan
-from actions.conversation import ActionClose, ActionStartConversation, ValidateSlotMappings
+from actions.conversation import ActionClose, ActionStartConversation
 from actions.form import ValidateSamtaleForm
 
 from .conftest import make_tracker, responses, run, slot_events
@@ -165,14 +165,50 @@ def test_entering_a_conversation_by_what_is_said(domain, action_store):
     assert events[-1] == {"event": "followup", "name": "samtale_form", "timestamp": None}
 
 
-def test_reply_language_from_metadata_then_from_a_switch_request(domain):
-    action = ValidateSlotMappings()
-    events, _ = run(action, make_tracker({"language": None}, text="hej", intent="greet",
-                                         metadata={"language": "en"}), domain)
-    assert slot_events(events) == {"language": "en"}
-    events, _ = run(action, make_tracker({"language": "en"}, text="dansk tak",
-                                         intent="switch_language"), domain)
-    assert slot_events(events) == {"language": "da"}
+def test_the_first_message_takes_the_clients_language(domain, action_store):
+    events, _ = run(ActionStartConversation(), make_tracker(
+        {"language": None}, text="hej", intent="greet", metadata={"language": "en"}), domain)
+    assert events[0] == {"event": "slot", "name": "language", "value": "en",
+                         "timestamp": None}  # first: set before anything is said
+    events, _ = run(ActionStartConversation(),
+                    make_tracker({"language": None}, text="hej", intent="greet"), domain)
+    assert slot_events(events)["language"] == "da"  # no client language, too short to tell
+
+
+def test_a_switch_request_at_a_question_is_answered_in_the_new_language(domain, action_store):
+    tracker = make_tracker({**ONBOARDED, "language": "en", "invitation_answer": "accepted"},
+                           text="dansk tak", intent="switch_language", requested="possibility")
+    events, messages = run(FORM, tracker, domain)
+    assert slot_events(events) == {"language": "da", "possibility": None,
+                                   "requested_slot": "possibility"}
+    assert responses(messages) == ["utter_language_switched"]
+
+
+def test_a_long_message_in_the_other_language_switches_it(domain, action_store):
+    action_store.save_conversation("anna", consent=True, language="da")
+    text = "I would love a community garden where the neighbours meet"
+    tracker = make_tracker({**ONBOARDED, "invitation_answer": "accepted"}, text=text,
+                           intent="share_possibility", requested="possibility")
+    events, _ = run(FORM, tracker, domain)
+    assert slot_events(events)["language"] == "en"
+    [outcome] = action_store.outcomes_for("anna")
+    assert outcome["language"] == "en"  # the outcome is stored in the language just decided
+
+
+def test_the_language_is_decided_once_a_turn(domain, action_store):
+    """A switch decided by the turn's first action is not flipped back by the form after it."""
+    tracker = make_tracker({**ONBOARDED, "language": "en", "invitation_answer": "accepted"},
+                           text="english please", intent="switch_language")
+    tracker.events.append({"event": "action", "name": "action_digress"})
+    tracker.events.append({"event": "slot", "name": "language", "value": "en"})
+    events, _ = run(FORM, tracker, domain)
+    assert "language" not in slot_events(events)
+    events, _ = run(FORM, make_tracker({**ONBOARDED, "language": "en"}, text="english please",
+                                       intent="switch_language"), domain)
+    assert "language" not in slot_events(events)  # asked for the language it already speaks
+    events, _ = run(FORM, make_tracker({**ONBOARDED, "language": "en"}, text="another language",
+                                       intent="switch_language"), domain)
+    assert slot_events(events)["language"] == "da"  # none named: the other one
 
 
 def test_the_last_gift_answer_leads_to_the_contact_question(domain, action_store):

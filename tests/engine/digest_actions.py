@@ -1,5 +1,6 @@
-"""An action server for test_serve.py: one action that says which domain it was given."""
+"""An action server for test_serve.py: actions that report what they were given or set a slot."""
 from rasa_sdk import Action
+from rasa_sdk.events import SlotSet
 
 
 class ReportDomain(Action):
@@ -9,4 +10,22 @@ class ReportDomain(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(text=f"{len(domain['slots'])} slots, "
                                       f"{len(domain['responses'])} responses")
+        return []
+
+
+class SwitchToEnglish(Action):
+    def name(self) -> str:
+        return "action_switch_to_english"
+
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_language_switched")
+        return [SlotSet("language", "en")]
+
+
+class ConfirmLanguage(Action):
+    def name(self) -> str:
+        return "action_confirm_language"
+
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_language_switched")
         return []

@@ -44,9 +44,9 @@ def test_same_verdicts_and_messages_as_rasas_own_check():
                in v for v in rejected), rejected
 
 
-# Runs inside the engine environment: Rasa's RemoteAction, patched by engine.serve, calls a real
-# rasa-sdk action server three times, restarting it before the third call.
-DIGEST = r"""
+# Runs inside the engine environment: a real rasa-sdk action server (tests/engine/digest_actions.py)
+# that the snippets below start, stop and call through Rasa's RemoteAction, patched by engine.serve.
+ACTION_SERVER = r"""
 import asyncio, json, os, signal, socket, subprocess, sys, time, urllib.request
 import engine.serve
 from rasa.core.actions.action import RemoteAction
@@ -85,20 +85,25 @@ def stop(server):
     server.wait()
 
 domain = Domain.load("domain")
-action = RemoteAction("action_report_domain", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
 tracker = DialogueStateTracker("digest", domain.slots)
 
-async def call():
-    events = await action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
-                              tracker, domain)
-    return events[0].text
+async def call(name="action_report_domain"):
+    action = RemoteAction(name, EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    return await action.run(CollectingOutputChannel(),
+                            TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain)
+"""
+
+# Three calls, the action server restarted before the third.
+DIGEST = ACTION_SERVER + r"""
+async def reply():
+    return (await call())[0].text
 
 async def main():  # one event loop, as in Rasa: the pooled connection outlives the restart
     server = start_action_server()
-    replies = [await call(), await call()]
+    replies = [await reply(), await reply()]
     stop(server)
     server = start_action_server()  # a restarted action server holds no domain
-    replies.append(await call())
+    replies.append(await reply())
     stop(server)
     return replies
 
@@ -106,6 +111,33 @@ replies = asyncio.run(main())
 print(json.dumps({"replies": replies, "sent_domain": sent_domain,
                   "responses": len(domain.responses)}))
 """
+
+
+# An action that switches the reply language to English and says so, then one that only speaks.
+SWITCH = ACTION_SERVER + r"""
+async def main():
+    server = start_action_server()
+    try:
+        switched = await call("action_switch_to_english")
+        spoken = await call("action_confirm_language")
+    finally:
+        stop(server)
+    return [[type(e).__name__, getattr(e, "text", None) or getattr(e, "value", None)]
+            for e in switched + spoken]
+
+print(json.dumps({"events": asyncio.run(main()),
+                  "language_after": tracker.get_slot("language")}))
+"""
+
+
+def test_an_actions_responses_are_rendered_with_the_slots_it_set():
+    seen = run_in_engine(SWITCH, str(ROOT / ".venv/bin/python"))
+    assert seen["events"] == [
+        ["BotUttered", "Of course – let's continue in English."],  # the domain's en variation
+        ["SlotSet", "en"],
+        ["BotUttered", "Selvfølgelig – vi fortsætter på dansk."],  # no slot set: as the tracker is
+    ]
+    assert seen["language_after"] is None  # rendering changed nothing on the tracker itself
 
 
 def test_the_domain_crosses_once_and_again_when_the_action_server_lost_it():
