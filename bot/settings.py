@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 16
 TOKEN_FILE_NAME = "staff_api_token"
+AUTO_RASA_WORKERS_AT_MOST = 2
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "NO_CONSENT_PURGE_MINUTES", get("NO_CONSENT_PURGE_MINUTES"), 30
         ),
         environment=get("SAMTALE_ENV") or "development",
-        rasa_workers=_positive_int("RASA_WORKERS", get("RASA_WORKERS"), 1),
+        rasa_workers=_rasa_workers(get("RASA_WORKERS")),
         telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_api_url=(get("TELEGRAM_API_URL") or "").rstrip("/") or None,
         telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
@@ -180,6 +181,15 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return value
+
+
+def _rasa_workers(raw: str | None) -> int:
+    """A number, or unset / "auto": one worker per usable core, at most two. On two cores two
+    workers take the tail latency under load to ~0.6x one's (README, Benchmark); each loads
+    its own model (~1.2 GB), so more cores do not mean more workers unless asked for."""
+    if raw is None or raw.strip().lower() in ("", "auto"):
+        return max(1, min(len(os.sched_getaffinity(0)), AUTO_RASA_WORKERS_AT_MOST))
+    return _positive_int("RASA_WORKERS", raw, 1)
 
 
 def _language(name: str, raw: str | None, default: str) -> str:

@@ -78,8 +78,9 @@ def stack(request, tmp_path_factory) -> Iterator[Client]:
     if database:
         _psql(f'CREATE DATABASE "{database}"')
     env = stack_env(tmp_path_factory.mktemp(f"e2e-{request.param}"), database)
-    if database:  # as a production set-up runs: two Rasa workers sharing conversation locks
-        env["RASA_WORKERS"] = "2"
+    # PostgreSQL as a two-core production server runs (two Rasa workers sharing conversation
+    # locks, the default there); SQLite with one worker, Rasa's own in-memory locks.
+    env["RASA_WORKERS"] = "2" if database else "1"
     running = Stack(load_settings(env)).start(env)
     try:
         running.wait_until_ready()

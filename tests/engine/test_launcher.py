@@ -1,6 +1,7 @@
 """The launcher's `rasa run` command line, parsed by Rasa's own argument parser."""
 from __future__ import annotations
 
+import os
 import shlex
 
 from engine_python import run_in_engine
@@ -53,8 +54,18 @@ def rasa_workers_for(tmp_path, env):
     return run_in_engine(WORKERS, str(endpoints), workers)
 
 
-def test_one_rasa_worker_by_default_with_rasas_own_lock_store(tmp_path):
-    assert rasa_workers_for(tmp_path, {}) == {"workers": 1, "lock_store": "InMemoryLockStore"}
+def test_one_rasa_worker_keeps_rasas_own_lock_store(tmp_path):
+    assert rasa_workers_for(tmp_path, {"RASA_WORKERS": "1"}) == {
+        "workers": 1, "lock_store": "InMemoryLockStore"}
+
+
+def test_by_default_one_rasa_worker_per_core_at_most_two(tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    expected = {"workers": min(cores, 2),
+                "lock_store": "FileLockStore" if cores > 1 else "InMemoryLockStore"}
+    assert rasa_workers_for(tmp_path, {}) == expected
+    (tmp_path / "auto").mkdir()
+    assert rasa_workers_for(tmp_path / "auto", {"RASA_WORKERS": "auto"}) == expected
 
 
 def test_several_rasa_workers_share_locks_through_files(tmp_path):

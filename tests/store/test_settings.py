@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import stat
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def test_defaults() -> None:
         rasa_port=5005,
         no_consent_purge_minutes=30,
         environment="development",
+        rasa_workers=min(len(os.sched_getaffinity(0)), 2),  # one per core, at most two
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.web_port = 1  # type: ignore[misc]
@@ -84,6 +86,7 @@ def test_database_url_is_normalised(given: str, expected: str) -> None:
         ("NO_CONSENT_PURGE_MINUTES", "0", "NO_CONSENT_PURGE_MINUTES must be a positive integer"),
         ("NO_CONSENT_PURGE_MINUTES", "1.5", "NO_CONSENT_PURGE_MINUTES must be an integer"),
         ("RASA_WORKERS", "0", "RASA_WORKERS must be a positive integer"),
+        ("RASA_WORKERS", "two", "RASA_WORKERS must be an integer"),
         ("DATABASE_URL", "mysql://db/samtale", "DATABASE_URL must be sqlite or postgresql"),
         ("DATABASE_URL", "not a url", "DATABASE_URL is not a valid database URL"),
         ("DATABASE_URL", "sqlite://", "DATABASE_URL must name a SQLite file"),
