@@ -58,6 +58,8 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(response="utter_iamabot")
     elif intent == "out_of_scope":
         dispatcher.utter_message(response="utter_out_of_scope")
+    elif intent == "thank":
+        dispatcher.utter_message(response="utter_you_are_welcome")
     elif intent == "switch_language":
         # The slot is already switched: see actions/language.py.
         dispatcher.utter_message(response="utter_language_switched")

@@ -1,6 +1,7 @@
 """The form's validation action with a real Tracker, the real domain and a real database."""
 from actions import plan
 from actions.conversation import ActionClose, ActionStartConversation
+from actions.digressions import ActionDigress
 from actions.form import ValidateSamtaleForm
 
 from .conftest import make_tracker, responses, run, slot_events
@@ -193,6 +194,13 @@ def test_a_long_message_in_the_other_language_switches_it(domain, action_store):
     assert slot_events(events)["language"] == "en"
     [outcome] = action_store.outcomes_for("anna")
     assert outcome["language"] == "en"  # the outcome is stored in the language just decided
+
+
+def test_a_first_thank_you_is_answered_in_its_own_language(domain, action_store):
+    events, messages = run(ActionDigress(), make_tracker(
+        {"language": None}, text="thank you so much for this", intent="thank"), domain)
+    assert slot_events(events) == {"language": "en"}
+    assert responses(messages) == ["utter_you_are_welcome"]
 
 
 def test_the_language_is_decided_once_a_turn(domain, action_store):

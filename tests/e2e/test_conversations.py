@@ -219,3 +219,9 @@ def test_bad_input_gets_a_kind_answer_and_is_stored_verbatim(stack):
     assert outcomes["possibility"]["text"] == script
     assert outcomes["ownership"]["text"] == long_text.strip()  # Rasa trims the ends only
     assert [o["kind"] for o in stack.outcomes(bo)].count("possibility") == 1
+
+
+def test_a_first_message_is_answered_in_the_language_it_was_written_in(stack):
+    """No client language given: the words decide, whichever action the message leads to."""
+    assert texts(stack.say(new_id("tom"), "thank you so much for your help")) == "You're welcome!"
+    assert texts(stack.say(new_id("tine"), "tusind tak for hjælpen")) == "Selv tak!"
