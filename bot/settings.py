@@ -188,7 +188,7 @@ def _rasa_workers(raw: str | None) -> int:
     workers take the tail latency under load to ~0.6x one's (README, Benchmark); each loads
     its own model (~1.2 GB), so more cores do not mean more workers unless asked for."""
     if raw is None or raw.strip().lower() in ("", "auto"):
-        return max(1, min(len(os.sched_getaffinity(0)), AUTO_RASA_WORKERS_AT_MOST))
+        return min(len(os.sched_getaffinity(0)), AUTO_RASA_WORKERS_AT_MOST)
     return _positive_int("RASA_WORKERS", raw, 1)
 
 

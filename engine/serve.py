@@ -1,8 +1,8 @@
 """`rasa run`, with fixes to Rasa 3.6's hot path. The launcher starts Rasa through this module.
 
-Every turn calls the action server two or three times; under load (py-spy, 50 concurrent
-conversations) these calls dominated the engine's CPU, for reasons that have nothing to do with
-what the actions do:
+Every turn calls the action server once or twice (it was two or three times: see the language
+below); under load (py-spy, 50 concurrent conversations) these calls dominated the engine's CPU,
+for reasons that have nothing to do with what the actions do:
 
 - Rasa checks every reply with `jsonschema.validate`, which first checks the *schema itself*
   against the JSON-Schema metaschema (58% of the CPU). Here the reply is checked against the same
