@@ -1,110 +1,331 @@
-"""One settings object for every Samtale process, read from the environment.
+"""One settings object for every Samtale process, read from the environment (pydantic-settings).
 
 Each component takes the slice it needs from `Settings`; nothing else reads `os.environ`.
 Empty environment variables count as unset, so a blank line in an env file means "use the default".
+Every error names the environment variable; with SAMTALE_ENV=production placeholder and short
+secrets are refused as well.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 16
+PRODUCTION_MIN_SECRET_LENGTH = 32
 TOKEN_FILE_NAME = "staff_api_token"
 AUTO_RASA_WORKERS_AT_MOST = 2
+# Values people type while trying things out; compared lower-case, without punctuation.
+PLACEHOLDERS = frozenset({
+    "changeme", "changethis", "change", "secret", "password", "passwd", "pass", "token",
+    "test", "testing", "example", "default", "admin", "root", "postgres", "samtale", "dummy",
+    "sample", "placeholder", "xxx", "todo", "letmein", "qwerty", "123456", "12345678", "none",
+    "null", "foo", "bar", "foobar", "key", "apikey", "secretkey", "mysecret", "insecure",
+})
 
 
-@dataclass(frozen=True)
-class Settings:
-    root: Path
-    var_dir: Path
-    database_url: str
-    staff_api_token: str | None
-    rasa_url: str
-    web_host: str
-    web_port: int
-    action_port: int
-    rasa_port: int
-    no_consent_purge_minutes: int
-    environment: str
+def _port(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"must be a port between 1 and 65535, got {str(value)!r}")
+    return value
+
+
+def _positive(value: int) -> int:
+    if value < 1:
+        raise ValueError(f"must be a positive integer, got {str(value)!r}")
+    return value
+
+
+def _auto_workers(value: Any) -> Any:
+    """Unset or "auto": one worker per usable core, at most two. On two cores two workers take
+    the tail latency under load to ~0.6x one's (README, Benchmark); each loads its own model
+    (~1.2 GB), so more cores do not mean more workers unless asked for."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        return min(len(os.sched_getaffinity(0)), AUTO_RASA_WORKERS_AT_MOST)
+    return value
+
+
+def _origins(value: Any) -> Any:
+    """A comma-separated list in the environment; each a browser origin, as its Origin header
+    spells it (scheme://host[:port], no path), since CORS compares them exactly."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    origins = []
+    for origin in value or []:
+        origin = str(origin).rstrip("/")
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+            raise ValueError(f"must list origins such as https://www.kommune.dk, got {origin!r}")
+        origins.append(origin.lower())
+    return origins
+
+
+Port = Annotated[int, AfterValidator(_port)]
+PositiveInt = Annotated[int, AfterValidator(_positive)]
+Secret = Annotated[str | None, Field(repr=False)]
+
+
+class Settings(BaseSettings):
+    """The environment variable of each field is its name in capitals unless an alias says so."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, env_ignore_empty=True, extra="ignore", validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    var_dir: Path = Field(ROOT / "var", validation_alias="SAMTALE_VAR_DIR", validate_default=True)
+    # SQLite in var_dir unless set; postgres(ql):// URLs get our psycopg 3 driver.
+    database_url: str = Field("", validate_default=True, repr=False)  # it may hold a password
+    staff_api_token: Secret = None
+    rasa_port: Port = 5005
+    rasa_url: str = Field("", validate_default=True)  # default: 127.0.0.1 and rasa_port
+    web_host: str = "127.0.0.1"
+    web_port: Port = 8000
+    action_host: str = "127.0.0.1"
+    action_port: Port = 5055
+    # Shared secret the action server demands of Rasa's calls; None: generated into var_dir.
+    action_server_token: Secret = None
+    # Where people reach the web service (the widget's script address); default: web_port.
+    public_url: str = Field("", validate_default=True)
+    widget_allowed_origins: Annotated[list[str], NoDecode, BeforeValidator(_origins)] = []
+    # A separate interface/port for the staff pages and API; None: the web service's own.
+    staff_port: Port | None = None
+    staff_host: str | None = Field(None, validate_default=True)
+    staff_require_2fa: bool = False
+    enable_api_docs: bool = False
+    redis_url: str | None = None  # rate-limit storage shared by web workers; None: in memory
+    no_consent_purge_minutes: PositiveInt = 30
+    retention_days: PositiveInt = 180
+    # Outcomes still open for follow-up (new, in_progress) outlive retention until closed.
+    retention_keep_open: bool = True
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias="SAMTALE_ENV")
     # Rasa processes serving the webhook; more than one share ticket locks in var_dir/locks.
-    rasa_workers: int = 1
+    rasa_workers: Annotated[PositiveInt, BeforeValidator(_auto_workers)] = Field(
+        "auto", validate_default=True)
     # Telegram channel (bot/channels/telegram): off unless a bot token is given.
-    telegram_bot_token: str | None = None
+    telegram_bot_token: Secret = None
     telegram_api_url: str | None = None  # None: Telegram's own Bot API; tests use a fake
     telegram_webhook_url: str | None = None  # None: long polling
-    telegram_webhook_port: int = 8443
-    telegram_webhook_secret: str | None = None  # None: generated into var_dir
+    telegram_webhook_port: Port = 8443
+    telegram_webhook_secret: Secret = None  # None: generated into var_dir
     telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
-    pseudonym_key: str | None = None  # HMAC key for channel sender ids; None: from var_dir
+    # HMAC key for channel sender ids; None: from var_dir.
+    pseudonym_key: Secret = Field(None, validation_alias="SAMTALE_PSEUDONYM_KEY")
+
+    @property
+    def root(self) -> Path:
+        return ROOT
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        # Arguments, then the environment (or the mapping load_settings was given); no .env.
+        return init_settings, _MappingSource(settings_cls)
+
+    @field_validator("var_dir", mode="after")
+    @classmethod
+    def _var_dir(cls, value: Path) -> Path:
+        return _absolute(value)
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _database_url(cls, value: str, info: ValidationInfo) -> str:
+        var_dir = info.data.get("var_dir", ROOT / "var")
+        return _normalise_database_url(value or f"sqlite:///{var_dir / 'samtale.db'}")
+
+    @field_validator("rasa_url", mode="after")
+    @classmethod
+    def _rasa_url(cls, value: str, info: ValidationInfo) -> str:
+        return value or f"http://127.0.0.1:{info.data.get('rasa_port', 5005)}"
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _public_url(cls, value: str, info: ValidationInfo) -> str:
+        url = (value or f"http://127.0.0.1:{info.data.get('web_port', 8000)}").rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+            raise ValueError(f"must be an http(s) URL such as https://samtale.kommune.dk, "
+                             f"got {value!r}")
+        return url
+
+    @field_validator("staff_host", mode="after")
+    @classmethod
+    def _staff_host(cls, value: str | None, info: ValidationInfo) -> str | None:
+        port = info.data.get("staff_port")
+        if value is not None and port is None:
+            raise ValueError("needs STAFF_PORT as well (the staff pages' own port)")
+        if port is not None and port == info.data.get("web_port"):
+            raise ValueError("needs a STAFF_PORT other than WEB_PORT")
+        return value if value is not None or port is None else "127.0.0.1"
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"(rediss?|unix)://", value):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("telegram_api_url", mode="after")
+    @classmethod
+    def _telegram_api_url(cls, value: str | None) -> str | None:
+        return (value or "").rstrip("/") or None
+
+    @field_validator("telegram_default_language", mode="after")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value.strip().lower() not in ("da", "en"):
+            raise ValueError(f"must be 'da' or 'en', got {value!r}")
+        return value.strip().lower()
+
+    @field_validator("action_server_token", "pseudonym_key", mode="after")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # A short key would let anyone who knows a Telegram user id guess the pseudonym.
+        if value is not None and len(value) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters")
+        return value
+
+    @field_validator("telegram_webhook_secret", mode="after")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        # Telegram's own rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise ValueError("must be 16-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Self:
+        if self.environment != "production":
+            return self
+        problems = [problem for name, value in self.secrets().items()
+                    if (problem := secret_problem(name, value)) is not None]
+        password = make_url(self.database_url).password
+        if password is not None and _is_placeholder(password):
+            problems.append("DATABASE_URL has a placeholder password")
+        if problems:
+            raise ValueError("SAMTALE_ENV=production refuses " + "; ".join(problems))
+        return self
+
+    def secrets(self) -> dict[str, str | None]:
+        """The configured secrets by environment variable (None: generated into var_dir)."""
+        return {
+            "STAFF_API_TOKEN": self.staff_api_token,
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "SAMTALE_PSEUDONYM_KEY": self.pseudonym_key,
+            "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+        }
+
+
+def secret_problem(name: str, value: str | None) -> str | None:
+    """What is wrong with a production secret, naming it (never quoting it); None if fine."""
+    if value is None:
+        return None
+    if _is_placeholder(value) or len(set(value)) < 8:  # "aaaa…", "abab…" are no secret either
+        return f"{name}: a placeholder value; use e.g. `openssl rand -hex 32`"
+    if len(value) < PRODUCTION_MIN_SECRET_LENGTH:
+        return (f"{name}: shorter than {PRODUCTION_MIN_SECRET_LENGTH} characters; "
+                "use e.g. `openssl rand -hex 32`")
+    return None
+
+
+def _is_placeholder(value: str) -> bool:
+    letters = re.sub(r"[^a-z0-9]", "", value.lower())
+    if letters in PLACEHOLDERS:
+        return True
+    # "changeme-changeme-…", "test1234test1234…": a placeholder word repeated or numbered.
+    return any(re.fullmatch(f"(?:{word}|[0-9])+", letters) for word in PLACEHOLDERS)
+
+
+_ENVIRONMENT: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("environment")
+
+
+class _MappingSource(EnvSettingsSource):
+    """The environment source, reading the mapping given to load_settings (else os.environ)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(_ENVIRONMENT.get(os.environ), self.case_sensitive,
+                              self.env_ignore_empty, self.env_parse_none_str)
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
     """Build validated settings; raises ValueError naming the offending variable."""
+    token = _ENVIRONMENT.set(env)
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ValueError("; ".join(_explain(e) for e in error.errors())) from None
+    finally:
+        _ENVIRONMENT.reset(token)
 
-    def get(name: str) -> str | None:
-        value = env.get(name)
-        return value if value else None
 
-    var_dir = _absolute(Path(get("SAMTALE_VAR_DIR") or ROOT / "var"))
-    database_url = get("DATABASE_URL") or f"sqlite:///{var_dir / 'samtale.db'}"
-    return Settings(
-        root=ROOT,
-        var_dir=var_dir,
-        database_url=_normalise_database_url(database_url),
-        staff_api_token=get("STAFF_API_TOKEN"),
-        rasa_url=get("RASA_URL") or f"http://127.0.0.1:{_port('RASA_PORT', get('RASA_PORT'), 5005)}",
-        web_host=get("WEB_HOST") or "127.0.0.1",
-        web_port=_port("WEB_PORT", get("WEB_PORT"), 8000),
-        action_port=_port("ACTION_PORT", get("ACTION_PORT"), 5055),
-        rasa_port=_port("RASA_PORT", get("RASA_PORT"), 5005),
-        no_consent_purge_minutes=_positive_int(
-            "NO_CONSENT_PURGE_MINUTES", get("NO_CONSENT_PURGE_MINUTES"), 30
-        ),
-        environment=get("SAMTALE_ENV") or "development",
-        rasa_workers=_rasa_workers(get("RASA_WORKERS")),
-        telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
-        telegram_api_url=(get("TELEGRAM_API_URL") or "").rstrip("/") or None,
-        telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
-        telegram_webhook_port=_port("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443),
-        telegram_webhook_secret=_webhook_secret(get("TELEGRAM_WEBHOOK_SECRET")),
-        telegram_default_language=_language(
-            "TELEGRAM_DEFAULT_LANGUAGE", get("TELEGRAM_DEFAULT_LANGUAGE"), "en"
-        ),
-        pseudonym_key=_pseudonym_key(get("SAMTALE_PSEUDONYM_KEY")),
-    )
+# pydantic's own checks, in the words of the rest of this module.
+_TYPE_ERRORS = {"int_parsing": "must be an integer", "int_from_float": "must be an integer",
+                "bool_parsing": "must be true or false (1/0, yes/no, on/off)"}
+
+
+def _explain(error: Any) -> str:
+    if not error["loc"]:  # a check of the whole object; its message names the variables
+        return str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    name = _environment_name(str(error["loc"][0]))
+    if error["type"] == "value_error":
+        return f"{name} {error['ctx']['error']}"
+    if error["type"] == "literal_error":
+        return f"{name} must be {error['ctx']['expected']}, got {error['input']!r}"
+    message = _TYPE_ERRORS.get(error["type"], error["msg"])
+    return f"{name} {message}, got {error['input']!r}"
+
+
+def _environment_name(field_or_alias: str) -> str:
+    field = Settings.model_fields.get(field_or_alias)
+    if field is None:
+        return field_or_alias
+    return str(field.validation_alias or field_or_alias.upper())
 
 
 def ensure_staff_token(settings: Settings) -> str:
     """The staff API token: from settings, else var_dir/staff_api_token, else a new one."""
     if settings.staff_api_token is not None:
-        return _checked_token(settings.staff_api_token, "STAFF_API_TOKEN")
+        return _checked_token(settings, settings.staff_api_token, "STAFF_API_TOKEN")
     path = settings.var_dir / TOKEN_FILE_NAME
     if not path.exists():
         _write_token_once(path, secrets.token_urlsafe(32))
-    return _checked_token(path.read_text(encoding="utf-8").strip(), str(path))
+    return _checked_token(settings, path.read_text(encoding="utf-8").strip(), str(path))
 
 
 def ensure_secret(settings: Settings, configured: str | None, file_name: str) -> str:
     """A secret from settings, else var_dir/<file_name>, else a new one written there (0600).
 
     Generated once and kept, so e.g. pseudonymous sender ids stay the same across restarts.
+    In production a kept file is held to the same rule as a configured secret.
     """
     if configured is not None:
         return configured
     path = settings.var_dir / file_name
     if not path.exists():
         _write_token_once(path, secrets.token_urlsafe(32))
-    return path.read_text(encoding="utf-8").strip()
+    value = path.read_text(encoding="utf-8").strip()
+    if settings.environment == "production" and (problem := secret_problem(str(path), value)):
+        raise ValueError(f"SAMTALE_ENV=production refuses {problem}")
+    return value
 
 
 # Rasa's SQL tracker store that reuses the trackers it has just saved (engine/tracker_store.py).
@@ -148,7 +369,7 @@ def _normalise_database_url(raw: str) -> str:
     try:
         url = make_url(raw)
     except ArgumentError as error:
-        raise ValueError(f"DATABASE_URL is not a valid database URL: {error}") from None
+        raise ValueError(f"is not a valid database URL: {error}") from None
     backend = url.get_backend_name()
     if backend in ("postgresql", "postgres"):
         # Our venv ships psycopg 3 only; SQLAlchemy's bare "postgresql" means psycopg2.
@@ -157,10 +378,10 @@ def _normalise_database_url(raw: str) -> str:
         return url.render_as_string(hide_password=False)
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
-            raise ValueError("DATABASE_URL must name a SQLite file: Rasa shares the database")
+            raise ValueError("must name a SQLite file: Rasa shares the database")
         # Rasa and our services start from different directories; pin the file absolutely.
         return f"sqlite:///{_absolute(Path(url.database))}"
-    raise ValueError(f"DATABASE_URL must be sqlite or postgresql, got {url.drivername!r}")
+    raise ValueError(f"must be sqlite or postgresql, got {url.drivername!r}")
 
 
 def _absolute(path: Path) -> Path:
@@ -169,70 +390,19 @@ def _absolute(path: Path) -> Path:
     return path if path.is_absolute() else (ROOT / path).resolve()
 
 
-def _port(name: str, raw: str | None, default: int) -> int:
-    value = _int(name, raw, default)
-    if not 1 <= value <= 65535:
-        raise ValueError(f"{name} must be a port between 1 and 65535, got {raw!r}")
-    return value
-
-
-def _positive_int(name: str, raw: str | None, default: int) -> int:
-    value = _int(name, raw, default)
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
-    return value
-
-
-def _rasa_workers(raw: str | None) -> int:
-    """A number, or unset / "auto": one worker per usable core, at most two. On two cores two
-    workers take the tail latency under load to ~0.6x one's (README, Benchmark); each loads
-    its own model (~1.2 GB), so more cores do not mean more workers unless asked for."""
-    if raw is None or raw.strip().lower() in ("", "auto"):
-        return min(len(os.sched_getaffinity(0)), AUTO_RASA_WORKERS_AT_MOST)
-    return _positive_int("RASA_WORKERS", raw, 1)
-
-
-def _language(name: str, raw: str | None, default: str) -> str:
-    value = (raw or default).strip().lower()
-    if value not in ("da", "en"):
-        raise ValueError(f"{name} must be 'da' or 'en', got {raw!r}")
-    return value
-
-
-def _pseudonym_key(raw: str | None) -> str | None:
-    # A short key would let anyone who knows a Telegram user id guess the pseudonym.
-    if raw is not None and len(raw) < MIN_TOKEN_LENGTH:
-        raise ValueError(f"SAMTALE_PSEUDONYM_KEY must be at least {MIN_TOKEN_LENGTH} characters")
-    return raw
-
-
-def _webhook_secret(raw: str | None) -> str | None:
-    # Telegram's own rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
-    if raw is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
-        raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ -")
-    return raw
-
-
-def _int(name: str, raw: str | None, default: int) -> int:
-    if raw is None:
-        return default
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
-
-def _checked_token(token: str, source: str) -> str:
+def _checked_token(settings: Settings, token: str, source: str) -> str:
     if len(token) < MIN_TOKEN_LENGTH:
         raise ValueError(
             f"{source}: the staff API token must be at least {MIN_TOKEN_LENGTH} characters"
         )
+    if settings.environment == "production" and (problem := secret_problem(source, token)):
+        raise ValueError(f"SAMTALE_ENV=production refuses {problem}")
     return token
 
 
 def _write_token_once(path: Path, token: str) -> None:
     """Write the token file atomically; if another process won the race, keep its token."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

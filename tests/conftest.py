@@ -165,7 +165,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         "DATABASE_URL": database_url,
         "SAMTALE_VAR_DIR": str(tmp_path / "var"),
         "STAFF_API_TOKEN": STAFF_TOKEN,
-        "SAMTALE_ENV": "test",
+        "SAMTALE_ENV": "development",
     }
     return load_settings(env)
 

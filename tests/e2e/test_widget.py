@@ -5,7 +5,6 @@ Screenshots land in var/test-screenshots/ (`make clean` removes them).
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +42,7 @@ def test_a_bad_session_id_is_refused(client: TestClient, session: str) -> None:
 
 
 def test_rasa_down_gives_a_kind_503_in_the_page_language(settings: Settings) -> None:
-    app = create_app(dataclasses.replace(settings, rasa_url="http://127.0.0.1:9"))  # nothing there
+    app = create_app(settings.model_copy(update={"rasa_url": "http://127.0.0.1:9"}))  # nothing there
     try:
         body = {"session": "a" * 32, "message": "hej", "language": "en"}
         response = TestClient(app).post("/chat/api/messages", json=body)
