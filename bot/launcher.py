@@ -31,9 +31,37 @@ PROJECT_BIN = "{root}/.venv/bin"
 MODEL = "models/samtale.tar.gz"
 
 
+# Files the launcher and the servers it starts create: owner only (var/ holds the database,
+# its password in endpoints.yml, tokens, logs with conversation ids).
+PRIVATE_UMASK = 0o077
+RASA_TOKEN_FILE = "rasa_api_token"
+
+
 def rasa_token(settings: Settings) -> str:
     """Secret for Rasa's HTTP API (--enable-api); kept in var/ like the staff token."""
-    return ensure_secret(settings, None, "rasa_api_token")
+    return ensure_secret(settings, None, RASA_TOKEN_FILE)
+
+
+def private_var_dir(settings: Settings) -> Path:
+    """var/ created 0700, and narrowed to that if an older version or a tool made it wider."""
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.var_dir.stat().st_mode & 0o077:
+        settings.var_dir.chmod(0o700)
+    return settings.var_dir
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write a file 0600 from the first byte (a draft renamed into place, so no reader ever
+    sees it half-written or world-readable, whatever mode an older copy had)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.draft")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a draft left by a crash keeps its old mode; be exact
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(draft, path)
+    return path
 
 
 def write_endpoints(settings: Settings) -> Path:
@@ -44,21 +72,22 @@ def write_endpoints(settings: Settings) -> Path:
     lock_store = rasa_lock_store_config(settings)
     if lock_store is not None:
         endpoints["lock_store"] = lock_store
-    path = settings.var_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
-    return path
+    return write_private(private_var_dir(settings) / "endpoints.yml",
+                         yaml.safe_dump(endpoints, sort_keys=False))
 
 
 def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
     root = settings.root
     engine, project = ENGINE_BIN.format(root=root), PROJECT_BIN.format(root=root)
+    rasa_token(settings)  # created now (0600), read by engine/serve.py: never on a command line
     # Telemetry off: Rasa would otherwise try to reach its servers (and Sentry) from here.
     rasa = (f"rasa: cd {root} && PYTHONPATH={root} RASA_TELEMETRY_ENABLED=false "
             f"SANIC_WORKERS={settings.rasa_workers} "
+            f"SAMTALE_RASA_TOKEN_FILE={settings.var_dir / RASA_TOKEN_FILE} "
             f"{engine}/python -m engine.serve run --model {MODEL} "
             f"--endpoints {endpoints} --credentials credentials.yml "
             f"--interface 127.0.0.1 --port {settings.rasa_port} "
-            f"--enable-api --auth-token={rasa_token(settings)} --log-file {settings.var_dir}/rasa.log")
+            f"--enable-api --log-file {settings.var_dir}/rasa.log")
     actions = (f"actions: cd {root} && {project}/python -m rasa_sdk --actions actions "
                f"--port {settings.action_port}")
     web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
@@ -79,15 +108,16 @@ def telegram_status(settings: Settings) -> str:
 
 
 def prepare(settings: Settings) -> Path:
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
+    private_var_dir(settings)
+    migrate(settings.database_url)  # creates the SQLite file 0600 (bot/store/database.py)
     endpoints = write_endpoints(settings)
-    procfile = settings.var_dir / "Procfile"
-    procfile.write_text("\n".join(procfile_lines(settings, endpoints)) + "\n")
-    return procfile
+    return write_private(settings.var_dir / "Procfile",
+                         "\n".join(procfile_lines(settings, endpoints)) + "\n")
 
 
 def run(settings: Settings) -> None:
+    # Inherited by honcho and the servers: rasa.log, SQLite's -wal/-shm, lock files are 0600.
+    os.umask(PRIVATE_UMASK)
     procfile = prepare(settings)
     token = ensure_staff_token(settings)
     print(f"""

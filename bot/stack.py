@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.launcher import prepare, rasa_token
+from bot.launcher import PRIVATE_UMASK, prepare, rasa_token
 from bot.settings import Settings
 
 
@@ -49,9 +49,10 @@ class Stack:
         self.started_at = time.monotonic()
         for line in procfile.read_text().splitlines():
             name, command = line.split(": ", 1)
-            log = open(self._log(name), "w")
+            log = open(self._log(name), "w", opener=_private)
             self.processes[name] = subprocess.Popen(
                 ["bash", "-c", command], env=env, stdout=log, stderr=subprocess.STDOUT,
+                umask=PRIVATE_UMASK,  # as under `make run`: what the servers create is 0600
                 start_new_session=True)  # own process group: stop() reaches the children too
         return self
 
@@ -94,6 +95,10 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 _signal_group(process.pid, signal.SIGKILL)
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def _signal_group(pgid: int, signum: int) -> None:

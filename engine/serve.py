@@ -37,6 +37,7 @@ import contextvars
 import functools
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 # One TensorFlow thread per message (MiniLM's encoder): the machine's other core is serving the
@@ -201,5 +202,20 @@ RemoteAction.run = run_sending_domain_when_missing
 EndpointConfig.session = session_with_fast_json
 MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline
 
+
+def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """`--auth-token` read from the 0600 file SAMTALE_RASA_TOKEN_FILE names (bot/launcher.py).
+
+    The token stays off the command line, which `ps` shows every user of the machine; a change
+    to sys.argv inside Python does not reach /proc/<pid>/cmdline.
+    """
+    path = environ.get("SAMTALE_RASA_TOKEN_FILE")
+    if not path:
+        return argv
+    with open(path, encoding="utf-8") as token_file:
+        return [*argv, f"--auth-token={token_file.read().strip()}"]
+
+
 if __name__ == "__main__":
+    sys.argv = with_token_from_file(sys.argv)
     sys.exit(main())

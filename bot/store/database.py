@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -46,7 +47,7 @@ def migrate(database_url: str) -> None:
 
 def _sqlite_engine(database_url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(Path(database))
     engine = create_engine(database_url)
 
     @event.listens_for(engine, "connect")
@@ -67,3 +68,13 @@ def _sqlite_engine(database_url: str, database: str | None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file empty and 0600 before SQLite opens it: SQLite gives its -wal and
+    -shm files the database file's mode, so the transcripts are never readable by others."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
