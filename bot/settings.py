@@ -46,6 +46,9 @@ class Settings:
     telegram_webhook_secret: str | None = None  # None: generated into var_dir
     telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
     pseudonym_key: str | None = None  # HMAC key for channel sender ids; None: from var_dir
+    # The action server (bot/action_server.py): its interface, and the secret Rasa sends it.
+    action_host: str = "127.0.0.1"
+    action_server_token: str | None = None  # None: generated into var_dir/action_server_token
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -81,6 +84,8 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "TELEGRAM_DEFAULT_LANGUAGE", get("TELEGRAM_DEFAULT_LANGUAGE"), "en"
         ),
         pseudonym_key=_pseudonym_key(get("SAMTALE_PSEUDONYM_KEY")),
+        action_host=get("ACTION_HOST") or "127.0.0.1",
+        action_server_token=_action_server_token(get("ACTION_SERVER_TOKEN")),
     )
 
 
@@ -203,6 +208,12 @@ def _pseudonym_key(raw: str | None) -> str | None:
     # A short key would let anyone who knows a Telegram user id guess the pseudonym.
     if raw is not None and len(raw) < MIN_TOKEN_LENGTH:
         raise ValueError(f"SAMTALE_PSEUDONYM_KEY must be at least {MIN_TOKEN_LENGTH} characters")
+    return raw
+
+
+def _action_server_token(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_TOKEN_LENGTH:
+        raise ValueError(f"ACTION_SERVER_TOKEN must be at least {MIN_TOKEN_LENGTH} characters")
     return raw
 
 
