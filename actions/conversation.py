@@ -169,7 +169,7 @@ class ActionClose(Action):
             dispatcher.utter_message(response="utter_closing_thanks")
         else:
             dispatcher.utter_message(response="utter_closing_thanks_nothing_stored")
-            outcomes.purge_transcript_later(tracker.sender_id)
+            outcomes.purge_transcript(tracker.sender_id)
         return []
 
 
@@ -182,5 +182,5 @@ class ActionGoodbye(Action):
                   domain: DomainDict) -> Events:
         dispatcher.utter_message(response="utter_goodbye")
         if not outcomes.has_consent(tracker):
-            outcomes.purge_transcript_later(tracker.sender_id)
+            outcomes.purge_transcript(tracker.sender_id)
         return []

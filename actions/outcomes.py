@@ -1,8 +1,6 @@
 """The actions' one door to the outcome store: consent is checked here before anything is kept."""
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,11 +8,6 @@ from rasa_sdk import Tracker
 from bot.store import get_store
 
 from .content import DETAIL_LABELS, KIND_LABELS, label
-
-log = logging.getLogger(__name__)
-
-# Rasa saves the turn's events after the action returns; purging a transcript must wait for that.
-PURGE_DELAY_SECONDS = 3.0
 
 
 def has_consent(tracker: Tracker) -> bool:
@@ -56,24 +49,14 @@ def add_details(outcome_id: Any, details: dict) -> None:
 
 
 def erase(tracker: Tracker) -> dict:
-    counts = get_store().erase_conversation(tracker.sender_id)
-    purge_transcript_later(tracker.sender_id)
-    return counts
+    """Delete-my-data. The store records the erasure with the deletion, and Rasa's tracker store
+    writes back nothing older when it saves this turn (engine/tracker_store.py)."""
+    return get_store().erase_conversation(tracker.sender_id)
 
 
-def purge_transcript_later(conversation_id: str) -> None:
-    """Delete the transcript once Rasa has written this turn (the janitor catches any miss)."""
-    async def _purge() -> None:
-        await asyncio.sleep(PURGE_DELAY_SECONDS)
-        try:
-            await asyncio.to_thread(get_store().purge_transcript, conversation_id)
-        except Exception:  # the janitor retries; a citizen must never see this fail
-            log.exception("purging the transcript of %s failed", conversation_id)
-
-    try:
-        asyncio.get_running_loop().create_task(_purge())
-    except RuntimeError:  # no loop (unit tests): purge now
-        get_store().purge_transcript(conversation_id)
+def purge_transcript(conversation_id: str) -> None:
+    """No consent: the transcript goes now; this turn's save writes nothing of it back."""
+    get_store().purge_transcript(conversation_id)
 
 
 def describe_stored_data(tracker: Tracker) -> str | None:

@@ -64,9 +64,16 @@ def write_private(path: Path, text: str) -> Path:
     return path
 
 
+def action_server_token(settings: Settings) -> str:
+    """The secret Rasa sends the action server (bot/action_server.py); kept in var/."""
+    return ensure_secret(settings, settings.action_server_token, "action_server_token")
+
+
 def write_endpoints(settings: Settings) -> Path:
+    action_host = "127.0.0.1" if settings.action_host in ("0.0.0.0", "::") else settings.action_host
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "action_endpoint": {"url": f"http://{action_host}:{settings.action_port}/webhook",
+                            "headers": {"X-Samtale-Action-Token": action_server_token(settings)}},
         "tracker_store": rasa_tracker_store_config(settings),
     }
     lock_store = rasa_lock_store_config(settings)
@@ -88,8 +95,8 @@ def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
             f"--endpoints {endpoints} --credentials credentials.yml "
             f"--interface 127.0.0.1 --port {settings.rasa_port} "
             f"--enable-api --log-file {settings.var_dir}/rasa.log")
-    actions = (f"actions: cd {root} && {project}/python -m rasa_sdk --actions actions "
-               f"--port {settings.action_port}")
+    actions = (f"actions: cd {root} && PYTHONPATH={root} {project}/python -m bot.action_server "
+               f"--host {settings.action_host} --port {settings.action_port}")
     web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
            f"--host {settings.web_host} --port {settings.web_port}")
     lines = [rasa, actions, web]

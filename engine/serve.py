@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -50,18 +51,26 @@ import jsonschema
 import rasa
 import ujson
 from rasa.__main__ import main
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import (ActionExecutionRejection, RemoteAction,
+                                     create_bot_utterance)
+from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
                                       PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.masking import CPR, KINDS, mask_personal_data
+from engine import private_logs
+
+log = logging.getLogger(__name__)
 
 # rasa-sdk's answer when a call carries a digest of a domain it does not hold.
 DOMAIN_MISSING = 449
@@ -159,18 +168,73 @@ async def run_sending_domain_when_missing(action: RemoteAction, output_channel: 
                                           tracker: Any, domain: Domain) -> Any:
     url = action.action_endpoint.url if action.action_endpoint else None
     try:
-        events = await rasas_run(action, output_channel, nlg, tracker, domain)
-    except RasaException as error:
-        cause = error.__cause__
-        if not (isinstance(cause, ClientResponseError) and cause.status == DOMAIN_MISSING):
-            raise
-        # The action server refused before running the action (it was restarted, or the model
-        # changed): nothing happened yet, so the call is made again with the domain.
+        try:
+            events = await rasas_run(action, output_channel, nlg, tracker, domain)
+        except RasaException as error:
+            cause = error.__cause__
+            if not (isinstance(cause, ClientResponseError) and cause.status == DOMAIN_MISSING):
+                raise
+            # The action server refused before running the action (it was restarted, or the
+            # model changed): nothing happened yet, so the call is made again with the domain.
+            _domain_held_by.pop(url, None)
+            events = await rasas_run(action, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise  # a form declining its slot: Rasa's own flow
+    except Exception as error:  # down, crashed, timed out, its database gone: say so, kindly
         _domain_held_by.pop(url, None)
-        events = await rasas_run(action, output_channel, nlg, tracker, domain)
+        log.warning("action %s failed for conversation %s: %s", action.name(),
+                    tracker.sender_id, type(error.__cause__ or error).__name__)
+        _action_failed.set(True)
+        apology = await nlg.generate(TECHNICAL_PROBLEM, tracker, output_channel.name())
+        return [create_bot_utterance(apology)]
     if url is not None:
         _domain_held_by[url] = domain_digest(domain)
     return events
+
+
+# The person's apology when an action cannot run (domain/digressions.yml, both languages).
+TECHNICAL_PROBLEM = "utter_technical_problem"
+
+# Set by a failed action call; read by the turn's prediction loop in the same task.
+_action_failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_failed",
+                                                                       default=False)
+
+
+async def run_action_stopping_after_a_failure(processor: MessageProcessor, action: Any,
+                                              tracker: DialogueStateTracker, output_channel: Any,
+                                              nlg: Any, prediction: Any) -> bool:
+    """Rasa's `_run_action`; after an action call failed (and apologised), the turn ends
+    listening, as a turn does, instead of predicting more actions that would fail the same way.
+    The form stays active at its pending question, so the next message continues there."""
+    token = _action_failed.set(False)
+    try:
+        more = await rasas_run_action(processor, action, tracker, output_channel, nlg, prediction)
+        if not _action_failed.get():
+            return more
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        return False
+    finally:
+        _action_failed.reset(token)
+
+
+async def handle_message_with_masking(processor: MessageProcessor, message: UserMessage,
+                                      tracker: DialogueStateTracker) -> None:
+    """CPR numbers, and phone numbers and e-mail addresses unless they answer the contact
+    question, are masked before Rasa makes the message an event (stored, sent to the actions,
+    logged). The message's metadata says what was masked, so the turn's first action tells the
+    person (actions/language.py). The REST channel has masked CPR numbers already."""
+    kinds = (CPR,) if tracker.get_slot(REQUESTED_SLOT) == CONTACT_QUESTION else KINDS
+    text, found = mask_personal_data(message.text, kinds)
+    already = list((message.metadata or {}).get(MASKED) or [])
+    if found or already:
+        message.text = text
+        message.metadata = {**(message.metadata or {}),
+                            MASKED: sorted(set(found) | set(already), key=KINDS.index)}
+    await rasas_handle_message(processor, message, tracker)
+
+
+CONTACT_QUESTION = "contact"  # the slot whose answer is a phone number or an e-mail address
+MASKED = "masked"  # metadata key: the kinds of personal data masked in the message
 
 
 def session_with_fast_json(endpoint: EndpointConfig) -> Any:
@@ -192,6 +256,10 @@ def parse_payload_without_pipeline(processor: MessageProcessor, message: Any, tr
 
 
 rasas_parse_with_graph = MessageProcessor._parse_message_with_graph
+rasas_handle_message = MessageProcessor._handle_message_with_tracker
+rasas_run_action = MessageProcessor._run_action
+MessageProcessor._handle_message_with_tracker = handle_message_with_masking
+MessageProcessor._run_action = run_action_stopping_after_a_failure
 rasas_run = RemoteAction.run
 rasas_session = EndpointConfig.session
 rasas_utter = RemoteAction._utter_responses
@@ -215,6 +283,8 @@ def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.enviro
     with open(path, encoding="utf-8") as token_file:
         return [*argv, f"--auth-token={token_file.read().strip()}"]
 
+
+private_logs.install()
 
 if __name__ == "__main__":
     sys.argv = with_token_from_file(sys.argv)

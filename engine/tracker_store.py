@@ -14,6 +14,13 @@ and sorts them, then adds each new event as an ORM object: under load those two 
 engine's CPU. Here the same count is one aggregate, built once (building a SQLAlchemy statement
 took 0.8 ms of the 0.9 a count cost), and the same rows are written with one multi-row INSERT.
 A SQLite file also gets a connection pool: SQLAlchemy 1.4 opens a new connection per session.
+
+Deleting a person's data is part of the save. Rasa saves a turn after its actions have run, from
+the tracker it holds in memory, the whole session included; the action that deleted the
+transcript (delete my data, a conversation without consent ending) records an erasure in the
+same transaction (bot/erasure.py). A save that finds an erasure at or after any of the tracker's
+events deletes the sender's events and writes only those newer than the erasure, in one
+transaction, and keeps nothing of the tracker in memory. No timer, no second pass.
 """
 from __future__ import annotations
 
@@ -28,6 +35,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.erasure import TABLE as ERASURES, sender_hash
 
 CACHE_SIZE_VARIABLE = "SAMTALE_TRACKER_CACHE_SIZE"
 DEFAULT_CACHE_SIZE = 200  # trackers; a long conversation's tracker is a few hundred kB
@@ -46,6 +55,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._summary_query = self._session_summary_query()
         self._insert = self.SQLEvent.__table__.insert()
+        self._erasures = sa.Table(ERASURES, sa.MetaData(), sa.Column("sender_hash", sa.String),
+                                  sa.Column("erased_at", sa.Float))
+        self._erased_at_query = (sa.select(sa.func.max(self._erasures.c.erased_at))
+                                 .where(self._erasures.c.sender_hash == sa.bindparam("hash")))
+        self._delete_sender = (self.SQLEvent.__table__.delete()
+                               .where(self.SQLEvent.__table__.c.sender_id
+                                      == sa.bindparam("sender_id")))
+        self._erasures_exist = False  # the migrations create the table; until then, none
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = self._saved.get(sender_id)
@@ -63,6 +80,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._saved.pop(tracker.sender_id, None)  # if saving fails, nothing stale stays behind
         await self.stream_events(tracker)
         with self.session_scope() as session:
+            erased_at = self._erased_at(session, tracker.sender_id)
+            if erased_at is not None and any(event.timestamp <= erased_at
+                                             for event in tracker.events):
+                # The person's data was deleted during this turn (or since the tracker was
+                # read): nothing from before the erasure is written back.
+                session.execute(self._delete_sender, {"sender_id": tracker.sender_id})
+                rows = [self._row(tracker.sender_id, event) for event in tracker.events
+                        if event.timestamp > erased_at]
+                if rows:
+                    session.execute(self._insert, rows)
+                session.commit()
+                return  # the tracker in memory still holds what was erased: never cached
             stored, _ = self._session_summary(session, tracker.sender_id)
             rows = [self._row(tracker.sender_id, event)
                     for event in itertools.islice(tracker.events, stored, None)]
@@ -73,6 +102,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._saved[tracker.sender_id] = tracker
             while len(self._saved) > self.cache_size:
                 self._saved.popitem(last=False)
+
+    def _erased_at(self, session: Any, sender_id: Text) -> Optional[float]:
+        """When the sender's data was last erased, or None."""
+        if not self._erasures_exist:
+            self._erasures_exist = sa.inspect(session.connection()).has_table(ERASURES)
+            if not self._erasures_exist:
+                return None
+        return session.execute(self._erased_at_query, {"hash": sender_hash(sender_id)}).scalar()
 
     def _session_summary(self, session: Any, sender_id: Text) -> tuple[int, Optional[float]]:
         count, newest = session.execute(self._summary_query, {"sender_id": sender_id}).one()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy import (JSON, DateTime, Float, Index, MetaData, String, Text, UniqueConstraint,
+                        func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -89,3 +90,14 @@ class Outcome(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class Erasure(Base):
+    """That a sender's data was deleted, and when (bot/erasure.py): nothing of the person."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # Unix seconds, the clock of Rasa's event timestamps, which the tracker store compares.
+    erased_at: Mapped[float] = mapped_column(Float)

@@ -17,12 +17,14 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.erasure import sender_hash
+from bot.masking import mask_personal_data
 from bot.settings import Settings, load_settings
 
 from . import validation as check
 from .database import WRITE_TRANSACTION, create_store_engine
 from .errors import ConsentRequired, UnknownOutcome
-from .models import Conversation, Outcome
+from .models import Conversation, Erasure, Outcome
 from .rasa_events import EVENTS, SPOKEN_TYPES, events_table_exists, transcript_line
 
 
@@ -110,12 +112,16 @@ class OutcomeStore:
         role: str | None = None,
         source_message_id: str | None = None,
     ) -> dict[str, Any]:
-        """Store what the person said. Needs consent; a repeated source_message_id is a no-op."""
+        """Store what the person said. Needs consent; a repeated source_message_id is a no-op.
+
+        CPR numbers, phone numbers and e-mail addresses in the text and details are masked
+        (bot/masking.py): the engine masks them before Rasa stores the message, this is the
+        second line, so staff never see them whatever a caller passes."""
         values = {
             "conversation_id": check.identifier("conversation_id", conversation_id),
             "kind": check.choice("kind", kind, check.KINDS),
-            "text": check.text("text", text),
-            "details": check.details(details),
+            "text": mask_personal_data(check.text("text", text))[0],
+            "details": _masked(check.details(details)),
             "language": check.choice("language", language, check.LANGUAGES),
             "role": check.choice("role", role, check.ROLES, nullable=True),
             "source_message_id": check.identifier(
@@ -240,9 +246,13 @@ class OutcomeStore:
             return [line for line in lines if line is not None]
 
     def purge_transcript(self, conversation_id: str) -> int:
-        """Delete Rasa's events for one sender; returns the number of rows deleted."""
+        """Delete Rasa's events for one sender; returns the number of rows deleted.
+
+        Also records the erasure, so that Rasa's tracker store, saving the turn that is still
+        running, writes back nothing older (engine/tracker_store.py): no timer needed."""
         check.identifier("conversation_id", conversation_id)
         with self._session(write=True) as session:
+            _record_erasure(session, conversation_id)
             return _delete_events(session, [conversation_id])
 
     def erase_conversation(self, conversation_id: str) -> dict[str, int]:
@@ -260,6 +270,7 @@ class OutcomeStore:
                 .execution_options(synchronize_session=False)
             ).rowcount
             events = _delete_events(session, [conversation_id])
+            _record_erasure(session, conversation_id)
             return {"outcomes": outcomes, "events": events, "conversation": conversation}
 
     def purge_unconsented(self, *, idle_minutes: int, now: float | None = None) -> list[str]:
@@ -341,6 +352,22 @@ def _get_outcome(session: Session, outcome_id: int) -> Outcome:
     if row is None:
         raise UnknownOutcome(f"no outcome with id {outcome_id}")
     return row
+
+
+def _record_erasure(session: Session, conversation_id: str) -> None:
+    session.add(Erasure(sender_hash=sender_hash(conversation_id), erased_at=time.time()))
+    session.flush()
+
+
+def _masked(value: Any) -> Any:
+    """Details with personal data masked in every string (skills, availability text, ...)."""
+    if isinstance(value, str):
+        return mask_personal_data(value)[0]
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def _delete_events(session: Session, sender_ids: list[str]) -> int:

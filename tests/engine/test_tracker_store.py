@@ -1,7 +1,7 @@
 """engine/tracker_store.py: a cached tracker is used only while the database agrees with it."""
 from __future__ import annotations
 
-from engine_python import run_in_engine
+from engine_python import ROOT, run_in_engine
 
 # Runs inside the engine environment against a real SQLite file; prints what each step saw.
 SCENARIO = r"""
@@ -106,3 +106,87 @@ def test_cached_trackers_agree_with_the_database(tmp_path):
     assert seen["rows"]["ours"] == seen["rows"]["rasa"]
     assert [row[:3] for row in seen["rows"]["ours"]] == [
         ["action", None, "action_listen"], ["user", "greet", None], ["action", None, "action_listen"]]
+
+
+# Runs inside the engine environment: a turn in which the action server deletes the person's
+# data (the real OutcomeStore, run in the project environment, as the action server does) while
+# Rasa holds the whole session in memory, and Rasa then saves the turn.
+ERASED_DURING_THE_TURN = r"""
+import asyncio, json, subprocess, sys, time
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from engine.tracker_store import CachedSQLTrackerStore
+
+config, database_url, project_python = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+config.pop("type")
+domain = Domain.from_yaml('''
+version: "3.1"
+intents: [greet]
+slots:
+  possibility: {type: text, mappings: [{type: custom}]}
+''')
+store = CachedSQLTrackerStore(domain=domain, **config)
+seen = {}
+
+def action_server_erases(sender):
+    subprocess.run([project_python, "-c", "import sys; from bot.store import OutcomeStore; "
+                    "OutcomeStore(sys.argv[1]).erase_conversation(sys.argv[2])",
+                    database_url, sender], check=True)
+
+def words(tracker):
+    return [e.text for e in tracker.events if isinstance(e, (UserUttered, BotUttered))]
+
+async def main():
+    tracker = await store.create_tracker("anna")
+    tracker.update(UserUttered("Jeg drømmer om en fælleshave i Vollsmose", {"name": "greet"}))
+    tracker.update(SlotSet("possibility", "Jeg drømmer om en fælleshave i Vollsmose"))
+    await store.save(tracker)
+    tracker = await store.retrieve("anna")
+    tracker.update(UserUttered("ja, slet mine data", {"name": "greet"}))
+    action_server_erases("anna")  # mid-turn: the action runs, then Rasa saves
+    time.sleep(0.01)
+    tracker.update(SlotSet("possibility", None))
+    tracker.update(BotUttered("Dine data er slettet."))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    with store.session_scope() as session:
+        seen["rows"] = [list(row) for row in session.execute(
+            store.SQLEvent.__table__.select().with_only_columns(
+                store.SQLEvent.type_name, store.SQLEvent.data)
+            .where(store.SQLEvent.sender_id == "anna"))]
+    again = await store.retrieve("anna")
+    seen["retrieved_is_cached"] = again is tracker
+    seen["retrieved_words"] = words(again)
+    seen["retrieved_slot"] = again.get_slot("possibility")
+    # The next turn after the erasure is saved as any other.
+    again.update(UserUttered("hej igen", {"name": "greet"}))
+    await store.save(again)
+    seen["next_turn"] = words(await store.retrieve("anna"))
+    # A sender with no erasure is untouched by another's.
+    other = await store.create_tracker("bo")
+    other.update(UserUttered("Jeg kan bage", {"name": "greet"}))
+    await store.save(other)
+    seen["other"] = words(await store.retrieve("bo"))
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_an_erasure_during_the_turn_leaves_nothing_older_in_the_save(database_url, tmp_path):
+    import json
+
+    from bot.settings import load_settings, rasa_tracker_store_config
+
+    settings = load_settings({"DATABASE_URL": database_url, "SAMTALE_VAR_DIR": str(tmp_path)})
+    seen = run_in_engine(ERASED_DURING_THE_TURN, json.dumps(rasa_tracker_store_config(settings)),
+                         database_url, str(ROOT / ".venv/bin/python"))
+    stored = " ".join(data for _, data in seen["rows"])
+    assert "fælleshave" not in stored and "slet mine data" not in stored
+    assert "Dine data er slettet." in stored
+    assert [type_name for type_name, _ in seen["rows"]] == ["slot", "bot", "action"]
+    assert seen["retrieved_is_cached"] is False
+    assert seen["retrieved_words"] == ["Dine data er slettet."]
+    assert seen["retrieved_slot"] is None
+    assert seen["next_turn"] == ["Dine data er slettet.", "hej igen"]
+    assert seen["other"] == ["Jeg kan bage"]
