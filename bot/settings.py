@@ -46,6 +46,17 @@ class Settings:
     telegram_webhook_secret: str | None = None  # None: generated into var_dir
     telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
     pseudonym_key: str | None = None  # HMAC key for channel sender ids; None: from var_dir
+    # The web service's public edge (bot/web, bot/channels/webchat).
+    public_url: str = "http://127.0.0.1:8000"  # where browsers reach us; demo page script URL
+    widget_allowed_origins: tuple[str, ...] = ()  # sites that may embed the widget (CORS)
+    staff_host: str = "127.0.0.1"
+    staff_port: int | None = None  # set: staff pages and API on their own port, off the public one
+    redis_url: str | None = None  # set: rate-limit counters shared through Redis
+    enable_api_docs: bool = False  # /docs and /openapi.json (vendored Swagger UI, no CDN)
+    chat_rate_limit_session: str = "20/minute"  # `limits` notation, per widget session
+    chat_rate_limit_address: str = "120/minute"  # per client address (offices share one)
+    chat_max_body_bytes: int = 64 * 1024  # request bodies on /chat/
+    max_body_bytes: int = 1024 * 1024  # request bodies elsewhere
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -81,7 +92,68 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "TELEGRAM_DEFAULT_LANGUAGE", get("TELEGRAM_DEFAULT_LANGUAGE"), "en"
         ),
         pseudonym_key=_pseudonym_key(get("SAMTALE_PSEUDONYM_KEY")),
+        **_web_edge(get),
     )
+
+
+def _web_edge(get: Any) -> dict[str, Any]:
+    """The web service's public-edge settings, each checked so a typo fails at start."""
+    web_port = _port("WEB_PORT", get("WEB_PORT"), 8000)
+    staff_port = get("STAFF_PORT")
+    if get("STAFF_HOST") and staff_port is None:
+        raise ValueError("STAFF_HOST is set but STAFF_PORT is not: give the staff service a port")
+    limits = {}
+    for name in ("CHAT_RATE_LIMIT_SESSION", "CHAT_RATE_LIMIT_ADDRESS"):
+        limits[name.lower()] = _rate_limit(name, get(name), Settings.__dataclass_fields__[
+            name.lower()].default)
+    return {
+        "public_url": _origin_url("PUBLIC_URL", get("PUBLIC_URL") or f"http://127.0.0.1:{web_port}",
+                                  allow_path=True),
+        "widget_allowed_origins": tuple(
+            _origin_url("WIDGET_ALLOWED_ORIGINS", origin.strip(), allow_path=False)
+            for origin in (get("WIDGET_ALLOWED_ORIGINS") or "").split(",") if origin.strip()),
+        "staff_host": get("STAFF_HOST") or "127.0.0.1",
+        "staff_port": None if staff_port is None else _port("STAFF_PORT", staff_port, 0),
+        "redis_url": _redis_url(get("REDIS_URL")),
+        "enable_api_docs": _flag("ENABLE_API_DOCS", get("ENABLE_API_DOCS")),
+        **limits,
+        "chat_max_body_bytes": _positive_int("CHAT_MAX_BODY_BYTES", get("CHAT_MAX_BODY_BYTES"),
+                                             64 * 1024),
+        "max_body_bytes": _positive_int("MAX_BODY_BYTES", get("MAX_BODY_BYTES"), 1024 * 1024),
+    }
+
+
+def _origin_url(name: str, raw: str, *, allow_path: bool) -> str:
+    # An origin is scheme://host[:port]; browsers send it without a path or a trailing slash.
+    value = raw.rstrip("/")
+    pattern = r"https?://[A-Za-z0-9.-]+(:\d{1,5})?" + (r"(/[^\s?#]*)?" if allow_path else "")
+    if not re.fullmatch(pattern, value):
+        raise ValueError(f"{name} must be like https://www.kommune.dk, got {raw!r}")
+    return value
+
+
+def _rate_limit(name: str, raw: str | None, default: str) -> str:
+    from limits import parse  # the notation rate limits are written in, e.g. "20/minute"
+
+    value = raw or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"{name} must be like '20/minute' or '5/second', got {raw!r}") from None
+    return value
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if raw is not None and not re.fullmatch(r"rediss?://\S+", raw):
+        raise ValueError(f"REDIS_URL must start with redis:// or rediss://, got {raw!r}")
+    return raw
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    value = (raw or "false").strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(f"{name} must be true or false, got {raw!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def ensure_staff_token(settings: Settings) -> str:
