@@ -64,8 +64,10 @@ def new_session(client: TestClient, **kwargs: object) -> str:
 
 def say(client: TestClient, session: str, message: str = "hej", language: str = "da",
         **kwargs: object) -> httpx.Response:
-    body = {"session": session, "message": message, "language": language}
-    return client.post("/chat/api/messages", json=body, **kwargs)
+    # json.dumps escapes as JSON does (\ud800 stays an escape), as a browser's JSON.stringify.
+    body = json.dumps({"session": session, "message": message, "language": language})
+    headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+    return client.post("/chat/api/messages", content=body, headers=headers, **kwargs)
 
 
 # ---- 3. sessions issued and signed by the server ------------------------------------------
@@ -272,3 +274,207 @@ def test_the_launcher_runs_the_staff_side_apart_when_asked(tmp_path) -> None:
     assert re.search(r"create_staff_app --host 10\.0\.0\.5 --port 8200$", lines[1])
     with pytest.raises(ValueError, match="STAFF_PORT"):
         load_settings({**env, "STAFF_HOST": "10.0.0.5"})
+
+
+# ---- 6. security headers, API docs ---------------------------------------------------------
+
+def _requests(client: TestClient, staff_headers: dict) -> list[tuple[str, httpx.Response]]:
+    session = new_session(client)
+    return [
+        ("demo", client.get("/")),
+        ("widget.js", client.get("/chat/widget.js")),
+        ("health", client.get("/api/health")),
+        ("outcomes", client.get("/api/outcomes", headers=staff_headers)),
+        ("outcomes 401", client.get("/api/outcomes")),
+        ("session", client.post("/chat/api/sessions", json={})),
+        ("message 503", say(client, session)),
+        ("message 401", say(client, "a" * 16)),
+        ("message 422", client.post("/chat/api/messages", json={"message": 1})),
+        ("message 413", client.post("/chat/api/messages", content=b"x" * 70_000,
+                                    headers={"Content-Type": "application/json"})),
+        ("404", client.get("/nowhere")),
+    ]
+
+
+def test_every_response_carries_the_security_headers(chat: TestClient,
+                                                     staff_headers: dict) -> None:
+    for name, response in _requests(chat, staff_headers):
+        headers = response.headers
+        csp = headers.get("content-security-policy", "")
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, name
+        assert "unsafe-inline" not in csp and "default-src 'self'" in csp, name
+        assert headers.get("x-content-type-options") == "nosniff", name
+        assert headers.get("referrer-policy") == "same-origin", name
+        assert headers.get("x-frame-options") == "DENY", name
+
+
+def test_personal_data_is_never_cached(chat: TestClient, staff_headers: dict) -> None:
+    responses = dict(_requests(chat, staff_headers))
+    for name in ("outcomes", "outcomes 401", "session", "message 503", "message 401",
+                 "message 422"):
+        assert responses[name].headers.get("cache-control") == "no-store", name
+    assert responses["widget.js"].headers.get("cache-control") != "no-store"  # may be cached
+
+
+class _InlineFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline: list[str] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "style" or "style" in names or any(n.startswith("on") for n in names):
+            self.inline.append(tag)
+        if tag == "script":
+            src = dict(attrs).get("src")
+            self.scripts.append(src or "")
+            if not src:
+                self.inline.append("script")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_demo_page_has_no_inline_script_or_style(chat: TestClient, lang: str) -> None:
+    finder = _InlineFinder()
+    finder.feed(chat.get(f"/?lang={lang}").text)
+    assert finder.inline == []
+    assert finder.scripts == ["http://127.0.0.1:8000/chat/widget.js"]
+    assert chat.get("/chat/demo.css").status_code == 200
+
+
+def test_api_docs_are_off_by_default(chat: TestClient) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json", "/docs/static/swagger-ui-bundle.js"):
+        assert chat.get(path).status_code == 404, path
+
+
+def test_api_docs_when_enabled_load_nothing_from_elsewhere(
+    make_app: Callable[..., FastAPI]
+) -> None:
+    client = TestClient(make_app(enable_api_docs=True))
+    page = client.get("/docs")
+    assert page.status_code == 200
+    finder = _InlineFinder()
+    finder.feed(page.text)
+    assert "script" not in finder.inline and "//" not in "".join(finder.scripts)
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text)
+    for src in [*finder.scripts, "/docs/static/swagger-ui.css"]:
+        asset = client.get(src)
+        assert asset.status_code == 200 and len(asset.content) > 200, src
+    assert "cdn" not in client.get("/docs/static/init.js").text
+    assert client.get("/openapi.json").json()["paths"].keys() >= {"/api/outcomes",
+                                                                   "/chat/api/messages"}
+
+
+# ---- 8. size limits, unstorable text, huge ids: 4xx without echo, never 500 ----------------
+
+MARK = "UNIQUE-MARKER-7f3a9c"
+
+
+def test_a_10_mb_message_is_refused_at_the_edge_without_echo(chat: TestClient) -> None:
+    body = json.dumps({"session": new_session(chat), "message": MARK * 500_000})
+    started = time.monotonic()
+    response = chat.post("/chat/api/messages", content=body,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and MARK not in response.text
+    assert response.json() == {"detail": "Request body too large: at most 65536 bytes."}
+    chunks = (body[i:i + 65536].encode() for i in range(0, len(body), 65536))  # no length
+    chunked = chat.post("/chat/api/messages", content=chunks,
+                        headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413 and MARK not in chunked.text
+    assert time.monotonic() - started < 10
+
+
+def test_a_big_staff_body_is_refused_too(chat: TestClient, staff_headers: dict) -> None:
+    note = {"note": MARK * 100_000}  # 2 MB
+    response = chat.patch("/api/outcomes/1", json=note, headers=staff_headers)
+    assert response.status_code == 413 and MARK not in response.text
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_long_message_gets_a_kind_answer_in_the_page_language(chat: TestClient,
+                                                                  language: str) -> None:
+    session = new_session(chat)
+    longest = say(chat, session, "a" * 4000, language)
+    assert longest.status_code == 503  # 4000 characters go through
+    too_long = say(chat, session, MARK + "a" * 4000, language)
+    assert too_long.status_code == 422 and too_long.json() == {"detail": TOO_LONG[language]}
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\udfffb", "hej \ud83d", "nul\x00byte"])
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_unstorable_characters_in_a_message_get_a_kind_422(chat: TestClient, text: str,
+                                                           language: str) -> None:
+    response = say(chat, new_session(chat), text, language)
+    assert response.status_code == 422 and response.json() == {"detail": UNREADABLE[language]}
+
+
+@pytest.mark.parametrize("body", [
+    {"session": 1, "message": MARK}, {"session": [MARK], "message": "hej"},
+    {"message": MARK}, {"session": "x", "message": {"text": MARK}},
+    {"session": "x", "message": "hej", "language": MARK}, [MARK], MARK,
+    {"session": MARK * 20, "message": "hej"},
+])
+def test_invalid_chat_bodies_get_a_422_without_the_input(chat: TestClient, body: object) -> None:
+    response = chat.post("/chat/api/messages", json=body)
+    assert response.status_code == 422
+    assert MARK not in response.text and '"input"' not in response.text
+    assert all({"loc", "msg", "type"} == set(error) for error in response.json()["detail"])
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe{not json", b"{\"session\": \"x\", ", b"",
+                                 "{\"message\": \"\u00e6\"}".encode("latin-1")])
+def test_malformed_bodies_are_4xx(chat: TestClient, raw: bytes) -> None:
+    response = chat.post("/chat/api/messages", content=raw,
+                         headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422) and "Traceback" not in response.text
+
+
+# ---- 9. the web service logs ids and sizes, never what people wrote ------------------------
+
+@pytest.fixture
+def served(make_app: Callable[..., FastAPI]) -> Iterator[str]:
+    """The app under a real uvicorn in this process, so its own error logging is captured."""
+    app = make_app()
+
+    @app.post("/api/boom")
+    async def boom(request: Request) -> None:
+        # What a database error does: quote the statement's parameters in its message.
+        raise RuntimeError(f"INSERT failed [parameters: {(await request.body()).decode()!r}]")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_failing_requests_log_no_user_text(served: str, caplog, staff_headers: dict) -> None:
+    caplog.set_level(logging.DEBUG)
+    with httpx.Client(base_url=served) as client:
+        session = client.post("/chat/api/sessions", json={}).json()["session"]
+        failures = [
+            client.post("/api/boom", content=MARK),
+            client.post("/chat/api/messages", json={"session": session, "message": MARK}),
+            client.post("/chat/api/messages", json={"session": MARK, "message": MARK}),
+            client.post("/chat/api/messages", json={"session": session, "message": 7,
+                                                    "language": MARK}),
+            client.post("/chat/api/messages", json={"session": session,
+                                                    "message": MARK * 5000}),
+            client.patch("/api/outcomes/1", json={"note": MARK, "x": MARK},
+                         headers=staff_headers),
+        ]
+    assert [r.status_code for r in failures] == [500, 503, 401, 422, 413, 422]
+    assert failures[0].json() == {"detail": "Internal server error"}
+    assert all(MARK not in r.text for r in failures)
+    # The failures were logged, as ids and sizes: the type and the place, not the words.
+    assert "Unhandled error in POST /api/boom: builtins.RuntimeError" in caplog.text
+    assert re.search(r"Rasa did not answer the web chat \(ConnectError\) for web-\S{22}, "
+                     r"a message of 20 characters", caplog.text)
+    assert MARK not in caplog.text
