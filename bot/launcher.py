@@ -97,9 +97,17 @@ def procfile_lines(settings: Settings, endpoints: Path) -> list[str]:
             f"--enable-api --log-file {settings.var_dir}/rasa.log")
     actions = (f"actions: cd {root} && PYTHONPATH={root} {project}/python -m bot.action_server "
                f"--host {settings.action_host} --port {settings.action_port}")
-    web = (f"web: cd {root} && {project}/uvicorn bot.web.app:create_app --factory "
-           f"--host {settings.web_host} --port {settings.web_port}")
-    lines = [rasa, actions, web]
+    # With STAFF_PORT the staff side runs apart (e.g. on the intranet), the chat on its own.
+    uvicorn = f"cd {root} && {project}/uvicorn --factory"
+    if settings.staff_port is None:
+        web = [(f"web: {uvicorn} bot.web.app:create_app "
+               f"--host {settings.web_host} --port {settings.web_port}")]
+    else:
+        web = [(f"web: {uvicorn} bot.web.app:create_public_app "
+               f"--host {settings.web_host} --port {settings.web_port}"),
+               (f"staff: {uvicorn} bot.web.app:create_staff_app "
+               f"--host {settings.staff_host} --port {settings.staff_port}")]
+    lines = [rasa, actions, *web]
     if settings.telegram_bot_token:  # the bridge reads its token and settings from the env
         lines.append(f"telegram: cd {root} && {project}/python -m bot.channels.telegram")
     return lines
@@ -134,7 +142,7 @@ Samtale is starting (the Rasa engine needs about a minute to load its model).
   Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}
   Telegram: {telegram_status(settings)}
-  Staff JSON API:          http://{settings.web_host}:{settings.web_port}/api/outcomes
+  Staff JSON API:          http://{settings.staff_host if settings.staff_port else settings.web_host}:{settings.staff_port or settings.web_port}/api/outcomes
   Staff API token:         {token}
                            (Authorization: Bearer <token>; also in {settings.var_dir}/staff_api_token)
   Database:                {settings.database_url.split('@')[-1]}

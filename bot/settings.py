@@ -79,7 +79,18 @@ def _origins(value: Any) -> Any:
     return origins
 
 
+def _rate_limit(value: str) -> str:
+    from limits import parse  # the notation rate limits are written in, e.g. "20/minute"
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"must be like '20/minute' or '5/second', got {value!r}") from None
+    return value
+
+
 Port = Annotated[int, AfterValidator(_port)]
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 PositiveInt = Annotated[int, AfterValidator(_positive)]
 Secret = Annotated[str | None, Field(repr=False)]
 
@@ -113,6 +124,12 @@ class Settings(BaseSettings):
     staff_require_2fa: bool = False
     enable_api_docs: bool = False
     redis_url: str | None = None  # rate-limit storage shared by web workers; None: in memory
+    # The public chat's limits (`limits` notation): per widget session, per client address
+    # (a municipal office shares one address), and request body sizes at the edge.
+    chat_rate_limit_session: RateLimit = "20/minute"
+    chat_rate_limit_address: RateLimit = "120/minute"
+    chat_max_body_bytes: PositiveInt = 64 * 1024
+    max_body_bytes: PositiveInt = 1024 * 1024
     no_consent_purge_minutes: PositiveInt = 30
     retention_days: PositiveInt = 180
     # Outcomes still open for follow-up (new, in_progress) outlive retention until closed.

@@ -345,10 +345,14 @@ def _find_recorded(session: Session, values: dict[str, Any]) -> Outcome | None:
     ).first()
 
 
+MAX_INTEGER_ID = 2**31 - 1  # the largest value of an SQL INTEGER (PostgreSQL int4)
+
+
 def _get_outcome(session: Session, outcome_id: int) -> Outcome:
     if isinstance(outcome_id, bool) or not isinstance(outcome_id, int):
         raise UnknownOutcome(f"outcome id must be an integer; got {outcome_id!r}")
-    row = session.get(Outcome, outcome_id)
+    # Outcome ids are INTEGER columns: PostgreSQL raises on a larger value rather than not find it.
+    row = session.get(Outcome, outcome_id) if 0 < outcome_id <= MAX_INTEGER_ID else None
     if row is None:
         raise UnknownOutcome(f"no outcome with id {outcome_id}")
     return row

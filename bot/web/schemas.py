@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from bot.store import KINDS, STATUSES
+
+# Largest id or offset a database takes (a signed 64-bit integer); beyond it SQLite and
+# PostgreSQL raise instead of answering "not found".
+MAX_DB_INT = 2**63 - 1
+# JSON can carry what no database stores: lone surrogates (not encodable as UTF-8) and NUL
+# (PostgreSQL text refuses it). Refused with a 422 before they reach a store or Rasa.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    if UNSTORABLE.search(text):
+        raise ValueError("text must not contain NUL characters or lone UTF-16 surrogates")
+    return text
+
+
+def safe_text(min_length: int = 0, max_length: int | None = None) -> Any:
+    """A str type that a database can store, with length limits checked before that."""
+    limits = StringConstraints(min_length=min_length, max_length=max_length)
+    return Annotated[str, limits, AfterValidator(storable)]
 
 # Subscripting Literal with a tuple spells out its members, so OpenAPI lists the allowed values.
 Kind = Literal[KINDS]  # type: ignore[valid-type]
@@ -40,8 +60,8 @@ class OutcomeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
-    assignee: str | None = Field(default=None, max_length=255)
-    note: str | None = None
+    assignee: safe_text(max_length=255) | None = None
+    note: safe_text(max_length=10_000) | None = None
 
 
 class TranscriptLine(BaseModel):

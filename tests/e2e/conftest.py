@@ -61,7 +61,9 @@ def free_port() -> str:
 def stack_env(var_dir: Path, database: str | None) -> dict[str, str]:
     rasa, actions, web = free_port(), free_port(), free_port()
     env = {**os.environ, "SAMTALE_VAR_DIR": str(var_dir), "STAFF_API_TOKEN": TOKEN,
-           "RASA_PORT": rasa, "ACTION_PORT": actions, "WEB_PORT": web}
+           "RASA_PORT": rasa, "ACTION_PORT": actions, "WEB_PORT": web,
+           # A municipal page on this port embeds the widget across origins (test_widget.py).
+           "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{free_port()}"}
     env.pop("DATABASE_URL", None)
     if database:
         env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{database}"

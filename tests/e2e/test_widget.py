@@ -6,8 +6,12 @@ Screenshots land in var/test-screenshots/ (`make clean` removes them).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +21,7 @@ from bot.channels.webchat.router import forget_requested, replies_from_rasa
 from bot.settings import Settings
 from bot.web.app import create_app
 
-from .conftest import ALL_SIX
+from .conftest import ALL_SIX, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -34,18 +38,22 @@ expect.set_options(timeout=90_000)
 
 # ---- the proxy on its own ------------------------------------------------------------------
 
-@pytest.mark.parametrize("session", ["too-short", "x" * 65, "with spaces 0123456789",
-                                     "æøå" * 6, "../../etc/passwd/abcdef"])
-def test_a_bad_session_id_is_refused(client: TestClient, session: str) -> None:
+@pytest.mark.parametrize("session", ["too-short", "x" * 65, "a" * 16, "0" * 32,
+                                     "with spaces 0123456789", "æøå" * 6,
+                                     "../../etc/passwd/abcdef"])
+def test_a_session_the_server_did_not_issue_is_refused(client: TestClient, session: str) -> None:
     response = client.post("/chat/api/messages", json={"session": session, "message": "hej"})
-    assert response.status_code == 422
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Samtalen kunne ikke genkendes. Start en ny samtale."}
 
 
 def test_rasa_down_gives_a_kind_503_in_the_page_language(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"rasa_url": "http://127.0.0.1:9"}))  # nothing there
     try:
-        body = {"session": "a" * 32, "message": "hej", "language": "en"}
-        response = TestClient(app).post("/chat/api/messages", json=body)
+        client = TestClient(app)
+        session = client.post("/chat/api/sessions", json={"language": "en"}).json()["session"]
+        body = {"session": session, "message": "hej", "language": "en"}
+        response = client.post("/chat/api/messages", json=body)
         assert response.status_code == 503
         assert response.json() == {"detail": "Samtale can't answer right now. "
                                              "Please try again in a moment."}
@@ -87,9 +95,16 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page records Content-Security-Policy violations, so a test can say there were none.
+RECORD_CSP = ("window.cspViolations = [];"
+              "document.addEventListener('securitypolicyviolation',"
+              " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 800})
+    context.add_init_script(RECORD_CSP)
     page = context.new_page()
     yield page
     context.close()
@@ -109,11 +124,19 @@ def tab_to(page: Page, selector: str) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def session_of(page: Page) -> str:
+def session_of(page: Page) -> str | None:
+    """The signed session the widget keeps: "<random>.<signature>"."""
     return page.evaluate("""() => {
         const key = Object.keys(localStorage).find(k => k.startsWith('samtale-chat:'));
-        return JSON.parse(localStorage.getItem(key)).session;
+        return key ? JSON.parse(localStorage.getItem(key)).session : null;
     }""")
+
+
+def conversation_of(page: Page) -> str:
+    """Rasa's sender id for the widget's session: the random part, never the signature."""
+    session = session_of(page)
+    assert session and re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", session)
+    return "web-" + session.split(".")[0]
 
 
 def choose(page: Page, title: str) -> None:
@@ -188,7 +211,7 @@ def test_a_danish_citizen_talks_by_keyboard_reloads_and_goes_on(stack, page: Pag
     expect(log).to_contain_text("Tusind tak for samtalen")
     expect(log).to_contain_text("Her er det, du har fortalt mig")
 
-    outcomes = {o["kind"]: o for o in stack.outcomes("web-" + session_of(page))}
+    outcomes = {o["kind"]: o for o in stack.outcomes(conversation_of(page))}
     assert set(outcomes) == ALL_SIX
     assert outcomes["possibility"]["text"] == dream
     assert outcomes["dissent"]["text"] == SCRIPT
@@ -229,7 +252,7 @@ def test_an_english_page_speaks_english_full_screen_on_a_phone(stack, browser: B
         expect(log).to_contain_text("contact you")
         say(page, "joe@example.org")
         expect(log).to_contain_text("Thank you so much for the conversation")
-        outcomes = {o["kind"]: o for o in stack.outcomes("web-" + session_of(page))}
+        outcomes = {o["kind"]: o for o in stack.outcomes(conversation_of(page))}
         assert set(outcomes) == ALL_SIX
         assert outcomes["dissent"]["details"] == {"none": True}
         assert outcomes["commitment"]["details"]["due"] is not None
@@ -277,8 +300,9 @@ def test_deleting_my_data_also_clears_the_chat_kept_in_this_browser(stack, page:
     secret = "Min drøm er privat: en fælleshave bag Rosenvej 7"
     say(page, secret)
     expect(log).to_contain_text("din egen del")
-    session = session_of(page)
-    assert stack.outcomes("web-" + session)
+    conversation, session = conversation_of(page), session_of(page)
+    assert stack.outcomes(conversation)
+    assert stack.outcomes("web-" + session) == []  # the signature is nowhere in the store
 
     say(page, "slet mine data")
     choose(page, "Ja, slet")
@@ -286,8 +310,77 @@ def test_deleting_my_data_also_clears_the_chat_kept_in_this_browser(stack, page:
     expect(log).not_to_contain_text(secret)
     expect(log.locator(".samtale-message")).to_have_count(1)
     assert secret not in page.evaluate("JSON.stringify(localStorage)")
+    assert session_of(page) is None  # the session went with the history
     page.reload()
     expect(log).to_contain_text("Alt er slettet")
     expect(log).not_to_contain_text(secret)
-    assert stack.outcomes("web-" + session) == []
+    assert stack.outcomes(conversation) == []
     shot(page, "widget-da-after-delete")
+    say(page, "hej igen")  # a new conversation, under a new session the server issues
+    expect(log.locator(".samtale-from-bot")).to_have_count(2)
+    assert session_of(page) not in (None, session) and conversation_of(page) != conversation
+    assert page.evaluate("window.cspViolations") == []
+
+
+# ---- the widget embedded on another site ------------------------------------------------------
+
+EMBED = """<!doctype html><html lang="da"><head><meta charset="utf-8">
+<title>www.kommune.dk</title></head><body><h1>Kommunens egen side</h1>
+<script src="{server}/chat/widget.js" data-server="{server}" data-language="da" defer></script>
+</body></html>"""
+
+
+@contextmanager
+def municipal_site(port: int, server: str) -> Iterator[str]:
+    """A second origin: a small static page with the embed tag, as a municipal site has it."""
+    page = EMBED.format(server=server).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # http.server's name for it
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_widget_works_on_an_allowed_municipal_site(stack, page: Page) -> None:
+    [allowed] = stack.stack.settings.widget_allowed_origins
+    with municipal_site(urlsplit(allowed).port, stack.stack.web_url) as site:
+        page.goto(site)
+        page.locator(".samtale-launcher").click()
+        log = page.get_by_role("log", name="Samtalen")
+        expect(log).to_contain_text("Må jeg gemme")
+        choose(page, "Ja, det er i orden")
+        expect(log).to_contain_text("Skriver du som borger")
+        page.reload()  # the signed session is kept on the municipal site too
+        expect(log).to_contain_text("Skriver du som borger")
+        choose(page, "Som borger")
+        expect(log).to_contain_text("Vil du tage imod invitationen")
+        conversation = conversation_of(page)
+        shot(page, "widget-da-cross-origin")
+    assert page.url.startswith(allowed) and allowed != stack.stack.web_url
+    # Rasa kept the conversation under the session's random part, as on the demo page.
+    assert any("Vil du tage imod invitationen" in line for line in stack.transcript(conversation))
+    assert page.evaluate("window.cspViolations") == []
+
+
+def test_a_site_not_allowed_cannot_use_the_widget(stack, page: Page) -> None:
+    with municipal_site(int(free_port()), stack.stack.web_url) as site:
+        page.goto(site)
+        page.locator(".samtale-launcher").click()  # the script itself loads, as any script does
+        log = page.get_by_role("log", name="Samtalen")
+        expect(log).to_contain_text("Ikke sendt")  # the browser blocked the call (no CORS)
+        expect(log).not_to_contain_text("Må jeg gemme")
+        assert session_of(page) is None  # no session was issued to this site

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +238,58 @@ def test_unexpected_errors_are_json_without_traceback(app) -> None:
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error"}
     assert "secret internals" not in response.text
+
+
+# ---- issue 10, 8: what a database cannot take is a 4xx, never a 500 (SQLite and PostgreSQL) ----
+
+@pytest.mark.parametrize("field", ["note", "assignee"])
+@pytest.mark.parametrize("text", ["\ud800", "Ringer \udfff fredag", "x\ud83d", "nul\x00byte"])
+def test_patch_with_unstorable_text_is_a_422(
+    client: TestClient, staff_headers: dict, outcomes: dict, field: str, text: str
+) -> None:
+    url = f"/api/outcomes/{outcomes['gift']['id']}"
+    # json.dumps keeps a lone surrogate as the escape \ud800, as any JSON client may send it.
+    response = client.patch(url, content=json.dumps({field: text}),
+                            headers={**staff_headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", field] and re.search("surrogates|unicode", error["msg"])
+    assert client.get("/api/outcomes", headers=staff_headers).json()["outcomes"][-1][field] is None
+
+
+@pytest.mark.parametrize("outcome_id", [2**63, 2**64, 10**30, -(2**63) - 1, 0])
+def test_ids_beyond_64_bits_are_a_422(
+    client: TestClient, staff_headers: dict, outcomes: dict, outcome_id: int
+) -> None:
+    response = client.patch(f"/api/outcomes/{outcome_id}", json={"status": "done"},
+                            headers=staff_headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == [
+        "path", "outcome_id"]
+
+
+@pytest.mark.parametrize("outcome_id", [2**31, 2**63 - 1])
+def test_large_ids_within_64_bits_are_not_found(
+    client: TestClient, staff_headers: dict, outcomes: dict, outcome_id: int
+) -> None:
+    response = client.patch(f"/api/outcomes/{outcome_id}", json={"status": "done"},
+                            headers=staff_headers)
+    assert response.status_code == 404
+
+
+def test_offsets_beyond_64_bits(client: TestClient, staff_headers: dict, outcomes: dict) -> None:
+    far = client.get("/api/outcomes", params={"offset": 2**63 - 1}, headers=staff_headers)
+    assert far.status_code == 200 and far.json()["outcomes"] == [] and far.json()["total"] == 3
+    for offset in (2**63, 2**64, 10**40):
+        response = client.get("/api/outcomes", params={"offset": offset}, headers=staff_headers)
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == [
+            "query", "offset"]
+
+
+@pytest.mark.parametrize("conversation_id", ["c1%00", "%00", "x" * 256])
+def test_unstorable_conversation_ids_are_a_422(
+    client: TestClient, staff_headers: dict, outcomes: dict, conversation_id: str
+) -> None:
+    by_path = client.get(f"/api/conversations/{conversation_id}", headers=staff_headers)
+    by_query = client.get(f"/api/outcomes?conversation_id={conversation_id}",
+                          headers=staff_headers)
+    assert by_path.status_code == by_query.status_code == 422

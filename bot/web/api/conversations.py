@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from bot.web.deps import StoreDep, require_staff
-from bot.web.schemas import ConversationPublic
+from bot.web.schemas import ConversationPublic, safe_text
 
 router = APIRouter(
     prefix="/conversations", tags=["conversations"], dependencies=[Depends(require_staff)]
@@ -13,7 +15,9 @@ router = APIRouter(
 
 
 @router.get("/{conversation_id}", response_model=ConversationPublic)
-def get_conversation(conversation_id: str, store: StoreDep) -> dict:
+def get_conversation(
+    conversation_id: Annotated[safe_text(1, 255), Path()], store: StoreDep
+) -> dict:
     conversation = store.get_conversation(conversation_id)
     # Without consent the transcript is not staff's to read, so it answers as if absent.
     if conversation is None or conversation["consent"] is not True:

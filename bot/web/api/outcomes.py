@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from bot.web.deps import StoreDep, require_staff
-from bot.web.schemas import Kind, OutcomeList, OutcomePublic, OutcomeUpdate, Status
+from bot.web.schemas import (
+    MAX_DB_INT,
+    Kind,
+    OutcomeList,
+    OutcomePublic,
+    OutcomeUpdate,
+    Status,
+    safe_text,
+)
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], dependencies=[Depends(require_staff)])
 
@@ -17,9 +25,9 @@ def list_outcomes(
     store: StoreDep,
     kind: Kind | None = None,
     status: Status | None = None,
-    conversation_id: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+    conversation_id: Annotated[safe_text(1, 255) | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
 ) -> dict:
     filters = {"kind": kind, "status": status, "conversation_id": conversation_id}
     outcomes = store.list_outcomes(**filters, limit=limit, offset=offset)
@@ -28,6 +36,8 @@ def list_outcomes(
 
 
 @router.patch("/{outcome_id}", response_model=OutcomePublic)
-def update_outcome(outcome_id: int, update: OutcomeUpdate, store: StoreDep) -> dict:
+def update_outcome(
+    outcome_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)], update: OutcomeUpdate, store: StoreDep
+) -> dict:
     # Only the fields the client sent change; an explicit null status is refused by the store.
     return store.update_outcome(outcome_id, **update.model_dump(exclude_unset=True))

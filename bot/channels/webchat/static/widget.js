@@ -2,8 +2,10 @@
  *   <script src="https://HOST/chat/widget.js" data-server="https://HOST" data-language="da"
  *           data-title="Tal med kommunen" defer></script>
  * It adds a launcher button and a chat panel, and talks to POST {server}/chat/api/messages.
- * The session id and the rendered history live in localStorage (keyed by server), so a reload
- * or another page of the same site continues the conversation Rasa keeps in its tracker store.
+ * The session is issued and signed by the server (POST {server}/chat/api/sessions, on the first
+ * message); it and the rendered history live in localStorage (keyed by server), so a reload or
+ * another page of the same site continues the conversation Rasa keeps in its tracker store.
+ * A site other than the server's own must be in the server's WIDGET_ALLOWED_ORIGINS (CORS).
  * Security: every text from the bot or the person is set with textContent, never innerHTML.
  */
 (function () {
@@ -41,19 +43,15 @@
   const storageKey = "samtale-chat:" + server;
 
   // ---- state, kept in localStorage -------------------------------------------------------
-  const state = load() || { session: newSession(), messages: [], unread: 0, open: false };
+  const state = load() || { session: null, messages: [], unread: 0, open: false };
   let pending = 0;
   let queue = Promise.resolve(); // one message at a time, so replies arrive in order
-
-  function newSession() {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
 
   function load() {
     try {
       const saved = JSON.parse(localStorage.getItem(storageKey));
-      if (!saved || !/^[A-Za-z0-9_-]{16,64}$/.test(saved.session)) return null;
+      if (!saved || !Array.isArray(saved.messages)) return null;
+      if (typeof saved.session !== "string") saved.session = null; // the server issues one
       // A send cut short by the reload has an unknown fate: offer it again rather than guess.
       saved.messages.forEach((m) => { if (m.status === "sending") m.status = "failed"; });
       return saved;
@@ -109,7 +107,7 @@
   const choices = el("div", { class: "samtale-choices", role: "group", "aria-label": t.choices });
   const notice = el("p", { class: "samtale-notice", role: "status" });
   const input = el("textarea", {
-    id: "samtale-input", class: "samtale-input", rows: "1", maxlength: "5000",
+    id: "samtale-input", class: "samtale-input", rows: "1", maxlength: "4000",
     placeholder: t.placeholder, "aria-label": t.input, autocomplete: "off",
   });
   const form = el("form", { class: "samtale-form", onsubmit: submit }, input,
@@ -142,7 +140,7 @@
           text: clock(m.time) }));
     }
     if (failed) {
-      item.append(el("p", { class: "samtale-error", text: t.failed }),
+      item.append(el("p", { class: "samtale-error", text: m.error || t.failed }),
         el("button", { type: "button", class: "samtale-retry", text: t.retry,
           onclick: () => { deliver(m); input.focus(); } }));
     }
@@ -199,6 +197,7 @@
   function deliver(m) {
     if (m.status === "sending") return; // a retry click and the online event may race
     m.status = "sending";
+    delete m.error;
     pending += 1;
     show(m);
     save();
@@ -211,8 +210,9 @@
       if (answer.forget) forgetHistory(); // their data was deleted: so is this device's copy
       replies.forEach((r) => add({ from: "bot", text: r.text, buttons: r.buttons }));
       if (!state.open) state.unread += replies.length;
-    }, () => {
+    }, (error) => {
       m.status = "failed";
+      m.error = error.detail; // the server's own kind words (too fast, too long), if it said any
       show(m);
     }).finally(() => {
       pending -= 1;
@@ -224,21 +224,44 @@
 
   function forgetHistory() {
     state.messages = [];
+    state.session = null; // a deleted conversation is not continued: the next message gets a new one
     list.replaceChildren();
   }
 
-  async function post(message) {
+  async function call(path, body) {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
     try {
-      const response = await fetch(server + "/chat/api/messages", {
+      const response = await fetch(server + path, {
         method: "POST", headers: { "Content-Type": "application/json" }, signal: abort.signal,
-        body: JSON.stringify({ session: state.session, message, language }),
+        body: JSON.stringify(body),
       });
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return await response.json();
+      if (response.ok) return await response.json();
+      const error = new Error("HTTP " + response.status);
+      error.status = response.status;
+      try {
+        const detail = (await response.json()).detail;
+        if (typeof detail === "string") error.detail = detail;
+      } catch (ignored) { /* not JSON: the widget's own words will do */ }
+      throw error;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  async function post(message) {
+    for (let attempt = 0; ; attempt += 1) {
+      if (!state.session) {
+        state.session = (await call("/chat/api/sessions", { language })).session;
+        save();
+      }
+      try {
+        return await call("/chat/api/messages", { session: state.session, message, language });
+      } catch (error) {
+        // 401: the server did not issue this session (or no longer knows its key): ask anew.
+        if (error.status !== 401 || attempt > 0) throw error;
+        state.session = null;
+      }
     }
   }
 
