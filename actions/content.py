@@ -38,7 +38,23 @@ DETAIL_LABELS = {
     "skills": {"da": "evner", "en": "skills"},
     "availability": {"da": "tid", "en": "time"},
     "contact": {"da": "Kontakt", "en": "Contact"},
+    "profession_step": {"da": "trin", "en": "step"},
 }
+
+# 'Show my data': what the conversation row holds about the person.
+PROFILE_LABELS = {
+    "consent": {"da": "Samtykke til at gemme dine svar", "en": "Consent to store your answers"},
+    "consent_given": {"da": "ja, givet {when}", "en": "yes, given {when}"},
+    "role": {"da": "Du skriver som", "en": "You write as"},
+    "language": {"da": "Sprog", "en": "Language"},
+    "citizen": {"da": "borger", "en": "citizen"},
+    "employee": {"da": "medarbejder", "en": "employee"},
+    "da": {"da": "dansk", "en": "Danish"},
+    "en": {"da": "engelsk", "en": "English"},
+}
+
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]
 
 
 def label(table: dict, key: str, language: str | None) -> str:

@@ -78,12 +78,15 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 def show_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    stored = outcomes.describe_stored_data(tracker) if outcomes.has_consent(tracker) else None
-    if stored is None:
+    stored = outcomes.describe_stored_data(tracker) if outcomes.has_consent(tracker) else []
+    if not stored:
         dispatcher.utter_message(response="utter_show_data_nothing")
         return
     dispatcher.utter_message(response="utter_show_data_intro")
-    dispatcher.utter_message(text=stored)
+    for message in stored:
+        dispatcher.utter_message(text=message)
+    dispatcher.utter_message(response="utter_show_data_transcript",
+                             days=outcomes.retention_days())
 
 
 def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -188,7 +188,8 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 domain = Domain.load("domain")
 nlg = TemplatedNaturalLanguageGenerator(domain.responses)
 audiences = json.loads(sys.argv[1])
-print(json.dumps({name: [nlg.generate_from_slots(name, audience, "rest", due="01.02.2027")["text"]
+print(json.dumps({name: [nlg.generate_from_slots(name, audience, "rest", due="01.02.2027",
+                                                  days=180)["text"]
                          for audience in audiences] for name in domain.responses}))
 """
 
@@ -200,5 +201,6 @@ def test_rasa_itself_shows_each_audience_its_variation(domain):
     rendered = run_in_engine(RENDER_IN_RASA, json.dumps(AUDIENCES))
     for name, variations in domain["responses"].items():
         for audience, text in zip(AUDIENCES, rendered[name]):
-            expected = seen_by(variations, audience)["text"].replace("{due}", "01.02.2027")
+            expected = (seen_by(variations, audience)["text"].replace("{due}", "01.02.2027")
+                        .replace("{days}", "180"))
             assert text == expected, (name, audience)
