@@ -51,6 +51,9 @@ class ChatMessage(BaseModel):
     session: str = Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")
     message: str = Field(max_length=20_000)
     language: Literal["da", "en"] = "da"
+    # The title of the button the person pressed (message is then its payload): transcripts
+    # and outcomes show what the person saw.
+    button_title: str | None = Field(default=None, max_length=500)
 
 
 class Button(BaseModel):
@@ -94,8 +97,11 @@ def rasa_webhook_url(settings: Settings) -> str:
 @router.post("/chat/api/messages", response_model=ChatReplies)
 async def relay_message(body: ChatMessage, request: Request) -> dict[str, Any]:
     url = rasa_webhook_url(request.app.state.settings)
+    metadata: dict[str, str] = {"language": body.language}
+    if body.button_title:
+        metadata["button_title"] = body.button_title
     forwarded = {"sender": SENDER_PREFIX + body.session, "message": body.message,
-                 "metadata": {"language": body.language}}
+                 "metadata": metadata}
     try:
         # A client per message keeps the app factory free of lifecycle wiring; people type slowly.
         async with httpx.AsyncClient(timeout=RASA_TIMEOUT_SECONDS) as client:

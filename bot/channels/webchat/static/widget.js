@@ -165,7 +165,7 @@
     if (pending || !last || last.from !== "bot") return;
     for (const button of last.buttons || []) {
       choices.append(el("button", { type: "button", class: "samtale-choice", text: button.title,
-        onclick: () => { send(button.payload, button.title); input.focus(); } }));
+        onclick: () => { send(button.payload, button.title, true); input.focus(); } }));
     }
   }
 
@@ -192,8 +192,8 @@
     return m;
   }
 
-  function send(payload, shownText) {
-    deliver(add({ from: "user", text: shownText, payload, hidden: shownText === null }));
+  function send(payload, shownText, pressed = false) {
+    deliver(add({ from: "user", text: shownText, payload, hidden: shownText === null, pressed }));
   }
 
   function deliver(m) {
@@ -204,7 +204,8 @@
     save();
     renderChoices();
     renderStatus();
-    queue = queue.then(() => post(m.payload)).then((answer) => {
+    // A pressed button sends its title along, so staff read what the person saw, not a payload.
+    queue = queue.then(() => post(m.payload, m.pressed ? m.text : null)).then((answer) => {
       const replies = answer.replies || [];
       m.status = "sent";
       show(m);
@@ -227,13 +228,14 @@
     list.replaceChildren();
   }
 
-  async function post(message) {
+  async function post(message, buttonTitle) {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
     try {
       const response = await fetch(server + "/chat/api/messages", {
         method: "POST", headers: { "Content-Type": "application/json" }, signal: abort.signal,
-        body: JSON.stringify({ session: state.session, message, language }),
+        body: JSON.stringify({ session: state.session, message, language,
+          ...(buttonTitle ? { button_title: buttonTitle } : {}) }),
       });
       if (!response.ok) throw new Error("HTTP " + response.status);
       return await response.json();
