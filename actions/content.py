@@ -77,7 +77,8 @@ PAYLOAD_LABELS = {
     "pause": {"da": "Hold pause (knap)", "en": "Pause (button)"},
     "switch_language": {"da": "Skift sprog (knap)", "en": "Switch language (button)"},
     "help": {"da": "Hjælp (knap)", "en": "Help (button)"},
-    "greet": {"da": "Hej (knap)", "en": "Hello (button)"},
+    # Sent unseen by the web widget when it opens (and by Telegram's /start).
+    "greet": {"da": "(åbnede chatten)", "en": "(opened the chat)"},
     "restart": {"da": "Start forfra (knap)", "en": "Start over (button)"},
     "choose:citizen": {"da": "Som borger (knap)", "en": "As a citizen (button)"},
     "choose:employee": {"da": "Som medarbejder (knap)", "en": "As an employee (button)"},

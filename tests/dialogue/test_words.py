@@ -66,3 +66,22 @@ def test_a_pressed_invitation_button_is_summarised_by_its_title(domain, action_s
     assert slots["invitation_words"] is None
     assert action_store.outcomes_for("anna")[0]["text"] == "No, thank you"
     assert summary_lines({"language": "en", **slots}) == ["• The invitation: “No, thank you”"]
+
+
+@pytest.mark.parametrize("payload, language, shown", [
+    ("/affirm", "da", "Ja (knap)"),
+    ("/deny", "en", "No (button)"),
+    ("/request_human", "da", "Bad om at tale med en medarbejder (knap)"),
+    ("/greet", "da", "(åbnede chatten)"),
+    ('/choose{"value":"citizen"}', "da", "Som borger (knap)"),
+    ('/choose{"value": "employee"}', "en", "As an employee (button)"),
+    ('/choose{"value":"accepted"}', "da", "Ja, gerne (knap)"),
+    ('/choose{"value":"finish"}', "en", "Finish for now (button)"),
+    ('/choose{"value":"3"}', "da", "3 (knap)"),
+    ('/choose{"value":', "da", '/choose{"value":'),  # broken JSON: shown as sent
+    ("/made_up", "en", "/made_up"),
+])
+def test_payload_labels_are_readable(payload, language, shown):
+    from actions.content import payload_label
+
+    assert payload_label(payload, language) == shown

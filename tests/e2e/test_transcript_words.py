@@ -8,7 +8,10 @@ import uuid
 import httpx
 import pytest
 
+from playwright.sync_api import expect
+
 from .conftest import button, buttons, texts
+from .test_widget import browser, choose, page, say, session_of  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +82,32 @@ def test_a_handoff_from_a_channel_without_titles_gets_a_clear_label(stack):
         "transcript"] if line["speaker"] == "user"]
     assert said == ["hej", "Ja, det er i orden", "Som borger", "Ja, gerne",
                     "Bad om at tale med en medarbejder (knap)"]
+
+
+def test_the_widget_sends_the_title_of_the_pressed_button(stack, page):  # noqa: F811
+    """The real widget in Chromium: what the person tapped is what staff read."""
+    page.goto(stack.stack.web_url + "/")
+    page.locator(".samtale-launcher").click()
+    log = page.get_by_role("log", name="Samtalen")
+    expect(log).to_contain_text("Må jeg gemme")
+    choose(page, "Ja, det er i orden")
+    expect(log).to_contain_text("Skriver du som borger")
+    choose(page, "Som medarbejder")
+    expect(log).to_contain_text("Vil du tage imod invitationen")
+    choose(page, "Ved ikke endnu")
+    expect(log).to_contain_text("drømmer du om")
+    say(page, "hjælp")
+    expect(log).to_contain_text("Du kan altid skrive")
+
+    sender = "web-" + session_of(page)
+    transcript = stack.staff.get(f"/api/conversations/{sender}").json()["transcript"]
+    said = [(line["text"], line["payload"]) for line in transcript if line["speaker"] == "user"]
+    assert said == [("(åbnede chatten)", "/greet"),
+                    ("Ja, det er i orden", "/affirm"),
+                    ("Som medarbejder", '/choose{"value":"employee"}'),
+                    ("Ved ikke endnu", '/choose{"value":"undecided"}'),
+                    ("hjælp", None)]
+    assert all(line["pressed_button"] == (line["payload"] is not None)
+               for line in transcript if line["speaker"] == "user")
+    outcomes = {o["kind"]: o for o in stack.outcomes(sender)}
+    assert outcomes["invitation"]["text"] == "Ved ikke endnu"

@@ -152,7 +152,8 @@ class TelegramBridge:
         text = update.effective_message.text or ""
         command = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
         # Unknown commands get the help text rather than reaching Rasa as a made-up intent.
-        await self.relay(update, context, COMMAND_PAYLOADS.get(command, "/help"))
+        # The transcript shows the command as typed ("/slet"), not the payload it stands for.
+        await self.relay(update, context, COMMAND_PAYLOADS.get(command, "/help"), text.strip())
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay(update, context, update.effective_message.text or "")
