@@ -129,8 +129,9 @@ def summary_lines(slots: Dict[Text, Any]) -> List[str]:
     """The person's own answers from this conversation, one line per conversation held."""
     language = slots.get("language")
     answers = {
-        "invitation": (label(ANSWER_LABELS, slots["invitation_answer"], language)
-                       if slots.get("invitation_answer") in ANSWER_LABELS else None),
+        "invitation": slots.get("invitation_words") or (
+            label(ANSWER_LABELS, slots["invitation_answer"], language)
+            if slots.get("invitation_answer") in ANSWER_LABELS else None),
         "possibility": slots.get("possibility"),
         "ownership": slots.get("ownership"),
         "dissent": slots.get("dissent"),

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import outcomes
 from .language import decided_first
-from .messages import latest_intent
+from .messages import latest_intent, shown_text
 from .parsing import words
 
 DIGRESSIONS = {"help", "ask_why", "bot_challenge", "out_of_scope", "switch_language",
@@ -78,12 +78,15 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 def show_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    stored = outcomes.describe_stored_data(tracker) if outcomes.has_consent(tracker) else None
-    if stored is None:
+    stored = outcomes.describe_stored_data(tracker) if outcomes.has_consent(tracker) else []
+    if not stored:
         dispatcher.utter_message(response="utter_show_data_nothing")
         return
     dispatcher.utter_message(response="utter_show_data_intro")
-    dispatcher.utter_message(text=stored)
+    for message in stored:
+        dispatcher.utter_message(text=message)
+    dispatcher.utter_message(response="utter_show_data_transcript",
+                             days=outcomes.retention_days())
 
 
 def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -91,8 +94,8 @@ def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
     if not outcomes.has_consent(tracker):
         dispatcher.utter_message(response="utter_handoff_no_consent")
         return []
-    outcomes.record(tracker, "handoff", (tracker.latest_message or {}).get("text") or "",
-                    {"pending_question": requested_slot})
+    # A button's title ("Tal med et menneske"), never its payload: staff read what was pressed.
+    outcomes.record(tracker, "handoff", shown_text(tracker), {"pending_question": requested_slot})
     dispatcher.utter_message(response="utter_handoff")
     return [SlotSet("handoff_requested", True)]
 

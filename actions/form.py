@@ -144,11 +144,14 @@ class ValidateSamtaleForm(FormValidationAction):
         if answer is None:
             dispatcher.utter_message(response="utter_choose_from_buttons")
             return {"invitation_answer": None}
-        words = str(value) if not str(value).startswith("/") else label(
+        typed = not str(value).startswith("/")
+        words = str(value) if typed else (
+            (tracker.latest_message or {}).get("metadata") or {}).get("button_title") or label(
             ANSWER_LABELS, answer, tracker.get_slot("language"))
         outcomes.record(tracker, "invitation", words, {"answer": answer})
         dispatcher.utter_message(response=f"utter_invitation_{answer}")
-        result: Result = {"invitation_answer": answer}
+        # The summary quotes typed words ("nej, ikke lige nu"), not the button they match.
+        result: Result = {"invitation_answer": answer, "invitation_words": words if typed else None}
         if answer == "declined":
             # A real invitation can be declined; what holds the person back is asked next.
             agenda = [c for c in tracker.get_slot("agenda") or [] if plan.is_held(c, tracker.slots)

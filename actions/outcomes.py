@@ -1,13 +1,18 @@
 """The actions' one door to the outcome store: consent is checked here before anything is kept."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.settings import load_settings
 from bot.store import get_store
 
-from .content import DETAIL_LABELS, KIND_LABELS, label
+from .content import DETAIL_LABELS, KIND_LABELS, MONTHS_EN, PROFILE_LABELS, label
+
+DEFAULT_RETENTION_DAYS = 180
+BUBBLE_LIMIT = 300
 
 
 def has_consent(tracker: Tracker) -> bool:
@@ -59,25 +64,84 @@ def purge_transcript(conversation_id: str) -> None:
     get_store().purge_transcript(conversation_id)
 
 
-def describe_stored_data(tracker: Tracker) -> str | None:
-    """What is stored about this person, in their language; None when nothing is."""
+def describe_stored_data(tracker: Tracker) -> list[str]:
+    """Everything stored about this person, in their language, as chat bubbles of at most
+    ~300 characters: consent and when, role, language, contact, each outcome with its
+    details. [] when nothing is stored. (That the transcript is kept, and how long, is a
+    domain response: utter_show_data_transcript.)"""
     store = get_store()
     language = tracker.get_slot("language")
-    outcomes = store.outcomes_for(tracker.sender_id)
     conversation = store.get_conversation(tracker.sender_id) or {}
+    outcomes = store.outcomes_for(tracker.sender_id)
+    if not conversation.get("consent") and not outcomes:
+        return []
+    profile = []
+    if conversation.get("consent"):
+        # The row is created when consent is given (save_profile refuses to store before).
+        when = _when(conversation.get("created_at"), language)
+        profile.append(f"• {label(PROFILE_LABELS, 'consent', language)}: "
+                       + label(PROFILE_LABELS, "consent_given", language).format(when=when))
+    for field in ("role", "language"):
+        value = conversation.get(field)
+        if value:
+            shown = label(PROFILE_LABELS, value, language) if value in PROFILE_LABELS else value
+            profile.append(f"• {label(PROFILE_LABELS, field, language)}: {shown}")
+    if conversation.get("contact"):
+        profile.append(f"• {label(DETAIL_LABELS, 'contact', language)}: {conversation['contact']}")
     lines = [f"• {label(KIND_LABELS, o['kind'], language)}: “{o['text']}”{_detail_text(o, language)}"
              for o in outcomes]
-    if conversation.get("contact"):
-        lines.append(f"• {label(DETAIL_LABELS, 'contact', language)}: {conversation['contact']}")
-    return "\n".join(lines) or None
+    return bubbles(profile) + bubbles(lines)
+
+
+def retention_days() -> int:
+    """How long transcripts are kept (RETENTION_DAYS); 180 days where the setting is missing."""
+    return int(getattr(load_settings(), "retention_days", None) or DEFAULT_RETENTION_DAYS)
+
+
+def bubbles(lines: list[str], limit: int = BUBBLE_LIMIT) -> list[str]:
+    """Lines packed into messages of at most `limit` characters (a longer line stays whole)."""
+    packed: list[str] = []
+    for line in lines:
+        if packed and len(packed[-1]) + 1 + len(line) <= limit:
+            packed[-1] += "\n" + line
+        else:
+            packed.append(line)
+    return packed
+
+
+def _when(created_at: str | None, language: str | None) -> str:
+    if not created_at:
+        return "?"
+    moment = dt.datetime.fromisoformat(created_at)
+    return _date(moment.date(), language) + moment.strftime(" %H:%M")
+
+
+def _date(day: dt.date, language: str | None) -> str:
+    if language == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return day.strftime("%d.%m.%Y")
 
 
 def _detail_text(outcome: dict, language: str | None) -> str:
     details = outcome.get("details") or {}
     parts = []
-    for key in ("due", "ladder_step", "availability"):
-        if details.get(key):
-            parts.append(f"{label(DETAIL_LABELS, key, language)} {details[key]}")
+    if details.get("ladder_step"):
+        parts.append(f"{label(DETAIL_LABELS, 'ladder_step', language)} {details['ladder_step']}")
+    if details.get("profession_step"):
+        parts.append(f"{label(DETAIL_LABELS, 'profession_step', language)} "
+                     f"{details['profession_step']}")
+    if details.get("due"):
+        try:
+            due = _date(dt.date.fromisoformat(str(details["due"])), language)
+        except ValueError:
+            due = str(details["due"])
+        parts.append(f"{label(DETAIL_LABELS, 'due', language)} {due}")
     if details.get("skills"):
+        # Stored as labels in the conversation's language (bot.lexicon), never as ids.
         parts.append(f"{label(DETAIL_LABELS, 'skills', language)}: {', '.join(details['skills'])}")
+    availability = details.get("availability")
+    if isinstance(availability, dict):  # {"text", "days", "time_of_day"}: show their words
+        availability = availability.get("text")
+    if availability:
+        parts.append(f"{label(DETAIL_LABELS, 'availability', language)}: {availability}")
     return f" ({'; '.join(parts)})" if parts else ""

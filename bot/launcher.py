@@ -167,10 +167,14 @@ def shell(settings: Settings) -> None:
         except (EOFError, KeyboardInterrupt):
             print()
             return
+        body: dict = {"sender": sender, "message": text}
         if text.strip().isdigit() and 0 < int(text) <= len(buttons):
-            text = buttons[int(text) - 1]["payload"]
+            pressed = buttons[int(text) - 1]
+            # The title goes along, so the transcript shows what was chosen, not a payload.
+            body = {**body, "message": pressed["payload"],
+                    "metadata": {"button_title": pressed["title"]}}
         try:
-            replies = httpx.post(url, json={"sender": sender, "message": text}, timeout=30).json()
+            replies = httpx.post(url, json=body, timeout=30).json()
         except httpx.HTTPError as error:
             print(f"(Rasa is not answering at {url}: {error}. Is `make run` running?)")
             continue

@@ -110,14 +110,16 @@ class RasaEvents:
         with self.engine.begin() as connection:
             connection.execute(self.table.insert().values(**row))
 
-    def user(self, sender_id: str, text: str, timestamp: float) -> None:
+    def user(
+        self, sender_id: str, text: str, timestamp: float, *, metadata: dict | None = None
+    ) -> None:
         parse_data = {"intent": {"name": "inform", "confidence": 0.9}, "entities": [], "text": text}
         data = {
             "text": text,
             "parse_data": parse_data,
             "input_channel": "rest",
             "message_id": secrets.token_hex(8),
-            "metadata": {},
+            "metadata": metadata or {},
         }
         self.add(sender_id, "user", timestamp, data, intent_name="inform")
 

@@ -25,7 +25,7 @@ from . import validation as check
 from .database import WRITE_TRANSACTION, create_store_engine
 from .errors import ConsentRequired, UnknownOutcome
 from .models import Conversation, Erasure, Outcome
-from .rasa_events import EVENTS, SPOKEN_TYPES, events_table_exists, transcript_line
+from .rasa_events import EVENTS, SPOKEN_TYPES, events_table_exists, transcript_lines
 
 
 class _Unset(enum.Enum):
@@ -242,8 +242,9 @@ class OutcomeStore:
         with self._session() as session:
             if not events_table_exists(session.connection()):
                 return []
-            lines = (transcript_line(*row) for row in session.execute(query))
-            return [line for line in lines if line is not None]
+            conversation = session.get(Conversation, conversation_id)
+            language = conversation.language if conversation is not None else None
+            return transcript_lines(session.execute(query), language)
 
     def purge_transcript(self, conversation_id: str) -> int:
         """Delete Rasa's events for one sender; returns the number of rows deleted.

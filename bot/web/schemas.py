@@ -67,7 +67,10 @@ class OutcomeUpdate(BaseModel):
 class TranscriptLine(BaseModel):
     at: str | None
     speaker: Literal["user", "bot"]
-    text: str
+    text: str  # for a pressed button: its title, as the person saw it
+    pressed_button: bool = False
+    payload: str | None = None  # the pressed button's payload, e.g. /affirm
+    empty: bool = False  # the person sent an empty message
 
 
 class ConversationPublic(BaseModel):

@@ -39,3 +39,26 @@ def test_commands_exist_in_both_languages():
     english = {c.command for c in messages.bot_commands("en")}
     assert {"start", "help", "pause", "restart", "slet", "mine", "sprog"} <= danish
     assert {"start", "help", "pause", "restart", "delete", "mydata", "language"} <= english
+
+
+def _callback(data: str, markup) -> "object":
+    """A real CallbackQuery from Telegram's JSON, as python-telegram-bot builds it."""
+    from telegram import Bot, Update
+
+    message = {"message_id": 7, "date": 0, "chat": {"id": 1, "type": "private"},
+               "text": "Må jeg gemme dine svar?"}
+    if markup is not None:
+        message["reply_markup"] = markup.to_dict()
+    update = Update.de_json({"update_id": 1, "callback_query": {
+        "id": "q1", "chat_instance": "c", "data": data, "message": message,
+        "from": {"id": 5, "is_bot": False, "first_name": "Anna"}}}, Bot("1:x"))
+    return update.callback_query
+
+
+def test_a_pressed_buttons_title_is_read_off_its_own_keyboard():
+    markup = messages.keyboard([{"title": "Ja, det er i orden", "payload": "/affirm"},
+                                {"title": "Som borger", "payload": '/choose{"value":"citizen"}'}])
+    assert messages.button_title(_callback("/affirm", markup)) == "Ja, det er i orden"
+    assert messages.button_title(_callback('/choose{"value":"citizen"}', markup)) == "Som borger"
+    assert messages.button_title(_callback("/deny", markup)) is None  # not on this keyboard
+    assert messages.button_title(_callback("/affirm", None)) is None  # keyboard gone

@@ -23,14 +23,16 @@ def test_transcript_has_what_was_said_in_order(store: OutcomeStore, rasa_events)
     rasa_events.bot("c1", None, NOW + 4)  # e.g. a custom payload: nothing to show
     rasa_events.user("someone-else", "Not mine", NOW + 5)
 
+    plain = {"pressed_button": False, "payload": None, "empty": False}
     assert store.transcript("c1") == [
         {
             "at": "2023-11-14T22:13:21+00:00",
             "speaker": "bot",
             "text": "Hej! Må jeg gemme dine svar?",
+            **plain,
         },
-        {"at": "2023-11-14T22:13:22+00:00", "speaker": "user", "text": "Ja <gerne> 🙂"},
-        {"at": "2023-11-14T22:13:23+00:00", "speaker": "bot", "text": "Ja / Nej"},
+        {"at": "2023-11-14T22:13:22+00:00", "speaker": "user", "text": "Ja <gerne> 🙂", **plain},
+        {"at": "2023-11-14T22:13:23+00:00", "speaker": "bot", "text": "Ja / Nej", **plain},
     ]
 
 

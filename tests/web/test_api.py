@@ -181,10 +181,12 @@ def test_conversation_with_transcript_and_outcomes(
         "language": "da",
         "contact": "22 33 44 55",
     }
+    plain = {"pressed_button": False, "payload": None, "empty": False}
     assert body["transcript"] == [
-        {"at": "2023-11-14T22:13:20+00:00", "speaker": "bot", "text": "Hej! Hvad er du god til?"},
-        {"at": "2023-11-14T22:13:21+00:00", "speaker": "user", "text": "Jeg bager <gerne>"},
-        {"at": "2023-11-14T22:13:22+00:00", "speaker": "bot", "text": "Ja"},
+        {"at": "2023-11-14T22:13:20+00:00", "speaker": "bot", "text": "Hej! Hvad er du god til?",
+         **plain},
+        {"at": "2023-11-14T22:13:21+00:00", "speaker": "user", "text": "Jeg bager <gerne>", **plain},
+        {"at": "2023-11-14T22:13:22+00:00", "speaker": "bot", "text": "Ja", **plain},
     ]
     assert [o["id"] for o in body["outcomes"]] == [
         outcomes["gift"]["id"],

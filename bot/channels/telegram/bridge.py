@@ -36,6 +36,7 @@ from bot.channels.telegram.messages import (
     TEXT_ONLY,
     UNAVAILABLE,
     bot_commands,
+    button_title,
     keyboard,
     language_for,
     pseudonym,
@@ -151,7 +152,8 @@ class TelegramBridge:
         text = update.effective_message.text or ""
         command = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
         # Unknown commands get the help text rather than reaching Rasa as a made-up intent.
-        await self.relay(update, context, COMMAND_PAYLOADS.get(command, "/help"))
+        # The transcript shows the command as typed ("/slet"), not the payload it stands for.
+        await self.relay(update, context, COMMAND_PAYLOADS.get(command, "/help"), text.strip())
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay(update, context, update.effective_message.text or "")
@@ -162,20 +164,22 @@ class TelegramBridge:
         with contextlib.suppress(TelegramError):  # too old or already gone: keep the old buttons
             # The question has been answered; its buttons would only confuse later.
             await query.edit_message_reply_markup(reply_markup=None)
-        await self.relay(update, context, query.data or "")
+        await self.relay(update, context, query.data or "", button_title(query))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, language = update.effective_chat, self._language(update)
         await with_retries(partial(context.bot.send_message, chat.id, TEXT_ONLY[language]))
 
-    async def relay(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
+    async def relay(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str,
+                    title: str | None = None) -> None:
         """Send one message to Rasa as the person's pseudonym and every reply back, in order."""
         chat, user = update.effective_chat, update.effective_user
         language = self._language(update)
         async with self._locks.hold(chat.id):
             try:
                 async with typing(context.bot, chat.id):
-                    replies = await self.rasa.send(pseudonym(self._key, user.id), message, language)
+                    replies = await self.rasa.send(pseudonym(self._key, user.id), message, language,
+                                                    title)
             except RasaUnavailable:
                 replies = [Reply(UNAVAILABLE[language], [])]
             for reply in replies:

@@ -96,6 +96,18 @@ def callback_data(button: Mapping[str, Any]) -> str:
     return _cut_utf8(str(button["title"]), CALLBACK_DATA_LIMIT)
 
 
+def button_title(query: Any) -> str | None:
+    """The title of the inline button a callback query came from, read off the message's own
+    keyboard (what the person saw); None when the message or its keyboard is gone."""
+    message = getattr(query, "message", None)
+    markup = getattr(message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", None) or ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split a reply into Telegram-sized parts, preferring paragraph, line, sentence, word ends."""
     parts: list[str] = []

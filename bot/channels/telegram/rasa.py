@@ -30,8 +30,12 @@ class RasaClient:
         self._url = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
         self._http = httpx.AsyncClient(timeout=timeout)
 
-    async def send(self, sender: str, message: str, language: str) -> list[Reply]:
-        body = {"sender": sender, "message": message, "metadata": {"language": language}}
+    async def send(self, sender: str, message: str, language: str,
+                   button_title: str | None = None) -> list[Reply]:
+        metadata = {"language": language}
+        if button_title:  # a pressed button: what the person saw, for the transcript
+            metadata["button_title"] = button_title
+        body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             response = await self._http.post(self._url, json=body)
             response.raise_for_status()

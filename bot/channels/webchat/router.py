@@ -85,6 +85,9 @@ class ChatMessage(BaseModel):
     session: str = Field(max_length=200)  # checked against our signature in the handler
     message: str  # its length is checked in the handler, to answer kindly
     language: Language = "da"
+    # The title of the button the person pressed (message is then its payload): transcripts
+    # and outcomes show what the person saw.
+    button_title: str | None = Field(default=None, max_length=500)
 
 
 class Button(BaseModel):
@@ -152,11 +155,14 @@ async def relay_message(body: ChatMessage, request: Request) -> dict[str, Any]:
         raise HTTPException(429, detail=SLOW_DOWN[language])
     if len(body.message) > MAX_MESSAGE_CHARS:
         raise HTTPException(422, detail=TOO_LONG[language])
-    if UNSTORABLE.search(body.message):
+    if UNSTORABLE.search(body.message) or UNSTORABLE.search(body.button_title or ""):
         raise HTTPException(422, detail=UNREADABLE[language])
     sender = SENDER_PREFIX + random_part
     url = rasa_webhook_url(request.app.state.settings)
-    forwarded = {"sender": sender, "message": body.message, "metadata": {"language": language}}
+    metadata: dict[str, str] = {"language": language}
+    if body.button_title and body.message.startswith("/"):  # a title only names a payload
+        metadata["button_title"] = body.button_title
+    forwarded = {"sender": sender, "message": body.message, "metadata": metadata}
     try:
         # A client per message keeps the app factory free of lifecycle wiring; people type slowly.
         async with httpx.AsyncClient(timeout=RASA_TIMEOUT_SECONDS) as client:

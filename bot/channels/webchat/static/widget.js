@@ -163,7 +163,7 @@
     if (pending || !last || last.from !== "bot") return;
     for (const button of last.buttons || []) {
       choices.append(el("button", { type: "button", class: "samtale-choice", text: button.title,
-        onclick: () => { send(button.payload, button.title); input.focus(); } }));
+        onclick: () => { send(button.payload, button.title, true); input.focus(); } }));
     }
   }
 
@@ -190,8 +190,8 @@
     return m;
   }
 
-  function send(payload, shownText) {
-    deliver(add({ from: "user", text: shownText, payload, hidden: shownText === null }));
+  function send(payload, shownText, pressed = false) {
+    deliver(add({ from: "user", text: shownText, payload, hidden: shownText === null, pressed }));
   }
 
   function deliver(m) {
@@ -203,7 +203,8 @@
     save();
     renderChoices();
     renderStatus();
-    queue = queue.then(() => post(m.payload)).then((answer) => {
+    // A pressed button sends its title along, so staff read what the person saw, not a payload.
+    queue = queue.then(() => post(m.payload, m.pressed ? m.text : null)).then((answer) => {
       const replies = answer.replies || [];
       m.status = "sent";
       show(m);
@@ -249,14 +250,15 @@
     }
   }
 
-  async function post(message) {
+  async function post(message, buttonTitle) {
     for (let attempt = 0; ; attempt += 1) {
       if (!state.session) {
         state.session = (await call("/chat/api/sessions", { language })).session;
         save();
       }
       try {
-        return await call("/chat/api/messages", { session: state.session, message, language });
+        return await call("/chat/api/messages", { session: state.session, message, language,
+          ...(buttonTitle ? { button_title: buttonTitle } : {}) });
       } catch (error) {
         // 401: the server did not issue this session (or no longer knows its key): ask anew.
         if (error.status !== 401 || attempt > 0) throw error;
