@@ -61,6 +61,16 @@ def erase(tracker: Tracker) -> dict:
     return counts
 
 
+def purge_transcript_now(conversation_id: str) -> None:
+    """Delete the transcript at once (a goodbye without consent), and once more after Rasa has
+    written this turn, so the goodbye itself does not stay behind either."""
+    try:
+        get_store().purge_transcript(conversation_id)
+    except Exception:  # the later purge and the janitor retry; never fail the goodbye
+        log.exception("purging the transcript of %s failed", conversation_id)
+    purge_transcript_later(conversation_id)
+
+
 def purge_transcript_later(conversation_id: str) -> None:
     """Delete the transcript once Rasa has written this turn (the janitor catches any miss)."""
     async def _purge() -> None:
