@@ -43,7 +43,7 @@ def _free_text(value: Any) -> str | None:
     return value
 
 
-NO_DOUBT_MAX_WORDS = 5
+NO_DOUBT_MAX_WORDS = 6
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.\w+|(?:\+?\d[\d .-]{6,}\d)")
 
 
@@ -67,7 +67,9 @@ def is_no_doubt(text: str, tracker: Tracker) -> bool:
     deny counts for short answers only; a longer one starting with 'nej' may well be a doubt."""
     if parsing.is_none_answer(text):
         return True
-    return _intent(tracker) == "deny" and len(parsing.words(text)) <= NO_DOUBT_MAX_WORDS
+    # After a declined invitation the question is what holds them back, and a no is a refusal.
+    limit = NO_DOUBT_MAX_WORDS * (2 if tracker.get_slot("invitation_answer") == "declined" else 1)
+    return _intent(tracker) == "deny" and len(parsing.words(text)) <= limit
 
 
 class ValidateSamtaleForm(FormValidationAction):
@@ -145,7 +147,8 @@ class ValidateSamtaleForm(FormValidationAction):
                         if requested in plan.conversation_slots(c, role)), [requested])
         skipped = skipped[skipped.index(requested):]
         return [*(SlotSet(slot, plan.DECLINED) for slot in skipped
-                  if tracker.get_slot(slot) is None), SlotSet("no_words_at", None)]
+                  if slot == requested or tracker.get_slot(slot) is None),
+                SlotSet("no_words_at", None)]
 
     def use_kept_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: DomainDict) -> List[Dict[Text, Any]]:
