@@ -102,6 +102,32 @@ def test_joining_in_leads_to_the_invitation_accepted(stack, phrase, language, co
     assert invitation["kind"] == "invitation" and invitation["details"] == {"answer": "accepted"}
 
 
+# Our own phrasings, in neither nlu/ nor tests/nlu: how people say they want to join in.
+JOINING = {
+    "en": ["I would like to join in", "count me in please", "I'd love to take part in this",
+           "I want to join you", "yes, I want to be part of it", "can I be part of this?",
+           "sign me up please", "I'd like to get involved in this", "I'm in, let's do it",
+           "I want to join the community"],
+    "da": ["jeg vil gerne være med i det her", "tæl mig med, tak", "jeg vil meget gerne deltage",
+           "jeg vil gerne være en del af fællesskabet her", "må jeg også være med?",
+           "jeg er med, lad os gå i gang", "skriv mig på listen", "jeg har lyst til at deltage",
+           "regn bare med mig", "jeg vil gerne være med til det"],
+}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_joining_phrases_lead_to_the_invitation_accepted(stack, language):
+    consent, role, told = {"da": ("Ja", "Som borger", "du gerne vil være med"),
+                           "en": ("Yes", "As a citizen", "you'd like to join in")}[language]
+    misread = {}
+    for text in JOINING[language]:
+        sender = new_id("join")
+        said = texts(onboard(stack, sender, text, language, consent, role))
+        if told not in said:
+            misread[text] = said[:80]
+    assert misread == {}
+
+
 def test_count_me_in_at_the_invitation_question_accepts_it(stack):
     per = new_id("per")
     onboard(stack, per, "hi there", "en", "Yes", "As a citizen")
