@@ -8,7 +8,7 @@ from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from . import outcomes, parsing, plan
+from . import kept, outcomes, parsing, plan
 from .content import ANSWER_LABELS, KIND_LABELS, NEXT_STEP_LABELS, label
 from .form import ValidateSamtaleForm
 from .language import decided_first
@@ -37,30 +37,51 @@ class ActionStartConversation(Action):
 
     def _route(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         intent, _ = latest_intent(tracker)
-        slots = tracker.slots
+        slots = {**tracker.slots, "ended": None}  # after a goodbye, writing again continues
         chosen = chosen_value(tracker)
+        back = [SlotSet("ended", None)] if tracker.slots.get("ended") else []
+        pending = plan.required_slots({**slots, "paused": False}) if slots.get("agenda") else []
+        if (slots.get("paused") or back) and pending and kept.is_an_answer_after_pause(tracker):
+            return back + self._answer_after_pause(pending[0], dispatcher, tracker)
         conversation = plan.CONVERSATION_BY_INTENT.get(intent) or (
             chosen if chosen in plan.CONVERSATIONS else None)
         if conversation:
-            return self._enter(conversation, slots)
+            return back + self._enter(conversation, slots, tracker)
+        if intent == "join_in" and not plan.is_held("invitation", slots):
+            return back + [*kept.keep_for_later("invitation", tracker), FollowupAction(FORM)]
         if intent == "delete_my_data":
-            return [SlotSet("delete_requested", True), FollowupAction(FORM)]
+            return back + [SlotSet("delete_requested", True), FollowupAction(FORM)]
         if chosen == plan.FINISH:
-            return [SlotSet("next_step", plan.FINISH), FollowupAction(FORM)]
+            return back + [SlotSet("next_step", plan.FINISH), FollowupAction(FORM)]
+        if intent == "small_talk":
+            dispatcher.utter_message(response="utter_small_talk")
         if not slots.get("agenda"):
             return [SlotSet("agenda", list(plan.CONVERSATIONS)), SlotSet("guided", True),
                     FollowupAction(FORM)]
-        if plan.required_slots({**slots, "paused": False}):
+        if pending:
             dispatcher.utter_message(response="utter_welcome_back")
-            return [SlotSet("paused", False), FollowupAction(FORM)]
+            return back + [SlotSet("paused", False), FollowupAction(FORM)]
         if plan.not_yet_held(slots):
             dispatcher.utter_message(response="utter_welcome_back")
-            return [SlotSet("next_step", None), SlotSet("guided", False), FollowupAction(FORM)]
+            return back + [SlotSet("next_step", None), SlotSet("guided", False),
+                           FollowupAction(FORM)]
         dispatcher.utter_message(response="utter_all_held")
-        return []
+        return back
 
     @staticmethod
-    def _enter(conversation: str, slots: Dict[Text, Any]) -> Events:
+    def _answer_after_pause(pending: str, dispatcher: CollectingDispatcher,
+                            tracker: Tracker) -> Events:
+        """Back after a pause (or a goodbye), with the answer to the question left open."""
+        dispatcher.utter_message(response="utter_welcome_back_short")
+        return [SlotSet("paused", False), SlotSet("kept_answer", kept.message(tracker, slot=pending)),
+                FollowupAction(FORM)]
+
+    @staticmethod
+    def _enter(conversation: str, slots: Dict[Text, Any], tracker: Tracker) -> Events:
+        """Into the conversation the message is about; a message of a few words is its answer,
+        taken as soon as the question comes (after consent and role for a new person)."""
+        if kept.brings_a_conversation(tracker) == conversation:
+            return [*kept.keep_for_later(conversation, tracker), FollowupAction(FORM)]
         events = [SlotSet(slot, None) for slot in plan.slots_to_reopen(conversation, slots)]
         return events + [SlotSet("agenda", plan.agenda_for_entry(conversation, slots)),
                          SlotSet("guided", False), SlotSet("next_step", None),
@@ -111,20 +132,6 @@ class ActionAskNextStep(Action):
         return []
 
 
-class ActionAskDissent(Action):
-    """The dissent question; after a declined invitation it asks what holds the person back."""
-
-    def name(self) -> Text:
-        return "action_ask_dissent"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> Events:
-        declined = tracker.get_slot("invitation_answer") == "declined"
-        dispatcher.utter_message(response="utter_ask_dissent_after_decline" if declined
-                                 else "utter_ask_dissent")
-        return []
-
-
 def summary_lines(slots: Dict[Text, Any]) -> List[str]:
     """The person's own answers from this conversation, one line per conversation held."""
     language = slots.get("language")
@@ -140,7 +147,7 @@ def summary_lines(slots: Dict[Text, Any]) -> List[str]:
     }
     lines = []
     for kind, text in answers.items():
-        if text:
+        if text and text != plan.DECLINED:
             extra = ""
             if kind == "commitment" and slots.get("commitment_due") not in (None, plan.DECLINED):
                 extra = f" ({slots['commitment_due']})"
@@ -162,6 +169,8 @@ class ActionClose(Action):
             # Channels that keep a copy of the chat (the web widget's localStorage) drop it too.
             dispatcher.utter_message(json_message={FORGET_HISTORY: True})
             return [AllSlotsReset(), SlotSet("language", language)]
+        if tracker.get_slot("ended"):
+            return self._farewell(dispatcher, tracker)
         lines = summary_lines(tracker.slots)
         if lines:
             dispatcher.utter_message(response="utter_summary_intro")
@@ -173,6 +182,16 @@ class ActionClose(Action):
             outcomes.purge_transcript(tracker.sender_id)
         return []
 
+    @staticmethod
+    def _farewell(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        """A goodbye mid-question ends the talk: short, and only what is true for this person."""
+        if outcomes.has_consent(tracker):
+            dispatcher.utter_message(response="utter_goodbye_answers_kept")
+        else:
+            dispatcher.utter_message(response="utter_goodbye_nothing_kept")
+            outcomes.purge_transcript(tracker.sender_id)
+        return []
+
 
 class ActionGoodbye(Action):
     def name(self) -> Text:
@@ -181,7 +200,9 @@ class ActionGoodbye(Action):
     @decided_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
-        dispatcher.utter_message(response="utter_goodbye")
-        if not outcomes.has_consent(tracker):
+        if outcomes.has_consent(tracker):
+            dispatcher.utter_message(response="utter_goodbye")
+        else:
+            dispatcher.utter_message(response="utter_goodbye_nothing_kept")
             outcomes.purge_transcript(tracker.sender_id)
         return []

@@ -8,16 +8,20 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from . import outcomes
+from . import outcomes, plan
 from .language import decided_first
 from .messages import latest_intent, shown_text
 from .parsing import words
 
 DIGRESSIONS = {"help", "ask_why", "bot_challenge", "out_of_scope", "switch_language",
-               "show_my_data", "request_human", "pause", "goodbye", "delete_my_data"}
+               "show_my_data", "request_human", "pause", "goodbye", "delete_my_data",
+               "greet", "small_talk"}
+
+# Answered in kind ("hej" -> "Hej!"), then the pending question in its short form.
+SOCIAL = {"greet", "small_talk"}
 
 # Questions answered by a button: any digression intent wins there, answers are short anyway.
 CHOICE_SLOTS = {"consent", "role", "invitation_answer", "ladder_step", "profession_step",
@@ -33,8 +37,8 @@ def is_digression(tracker: Tracker, requested_slot: str | None) -> bool:
     Free-text answers often contain words like 'hjælp'; a long answer is an answer.
     """
     intent, confidence = latest_intent(tracker)
-    if intent not in DIGRESSIONS:
-        return False
+    if intent not in DIGRESSIONS or (intent in SOCIAL and requested_slot == "resume"):
+        return False  # "hej igen" after a pause is coming back, not small talk
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/"):  # a button or command payload says exactly what it means
         return True
@@ -58,6 +62,10 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(response="utter_iamabot")
     elif intent == "out_of_scope":
         dispatcher.utter_message(response="utter_out_of_scope")
+    elif intent == "greet":
+        dispatcher.utter_message(response="utter_greet_back")
+    elif intent == "small_talk":
+        dispatcher.utter_message(response="utter_small_talk")
     elif intent == "thank":
         dispatcher.utter_message(response="utter_you_are_welcome")
     elif intent == "switch_language":
@@ -67,11 +75,14 @@ def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
         show_data(dispatcher, tracker)
     elif intent == "request_human":
         return request_human(dispatcher, tracker, requested_slot)
-    elif intent in ("pause", "goodbye"):
+    elif intent == "pause":
         if requested_slot is None:
             dispatcher.utter_message(response="utter_ask_resume")
             return []
         return [SlotSet("paused", True)]
+    elif intent == "goodbye":
+        # Goodbye ends the conversation (action_close says farewell, and purges without consent).
+        return [SlotSet("ended", True)]
     elif intent == "delete_my_data":
         return [SlotSet("delete_requested", True)]
     return []
@@ -96,8 +107,15 @@ def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
         return []
     # A button's title ("Tal med et menneske"), never its payload: staff read what was pressed.
     outcomes.record(tracker, "handoff", shown_text(tracker), {"pending_question": requested_slot})
-    dispatcher.utter_message(response="utter_handoff")
-    return [SlotSet("handoff_requested", True)]
+    # No one is notified: the request is visible to staff, and reaching the person needs a
+    # contact, which the contact question offers next (actions/plan.py).
+    contact_known = tracker.get_slot("contact") not in (None, plan.DECLINED)
+    dispatcher.utter_message(response="utter_handoff_contact_known" if contact_known
+                             else "utter_handoff")
+    events: List[Dict[Text, Any]] = [SlotSet("handoff_requested", True)]
+    if requested_slot is None and not contact_known:
+        events.append(FollowupAction("samtale_form"))  # the contact question, now
+    return events
 
 
 class ActionDigress(Action):

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from . import digressions, outcomes, parsing, plan
+from . import digressions, kept, outcomes, parsing, plan
 from .content import ANSWER_LABELS, label
 from .language import decided_first
 from .messages import chosen_value, latest_intent
@@ -43,6 +43,7 @@ def _free_text(value: Any) -> str | None:
     return value
 
 
+NO_DOUBT_MAX_WORDS = 6
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.\w+|(?:\+?\d[\d .-]{6,}\d)")
 
 
@@ -61,6 +62,16 @@ def looks_like_an_answer(slot: str, text: str) -> bool:
     return not text.startswith("/") and checks.get(slot, lambda: False)()
 
 
+def is_no_doubt(text: str, tracker: Tracker) -> bool:
+    """'Nej, egentlig ikke', 'nothing comes to mind': no doubt, recorded as such. The classifier's
+    deny counts for short answers only; a longer one starting with 'nej' may well be a doubt."""
+    if parsing.is_none_answer(text):
+        return True
+    # After a declined invitation the question is what holds them back, and a no is a refusal.
+    limit = NO_DOUBT_MAX_WORDS * (2 if tracker.get_slot("invitation_answer") == "declined" else 1)
+    return _intent(tracker) == "deny" and len(parsing.words(text)) <= limit
+
+
 class ValidateSamtaleForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_samtale_form"
@@ -76,6 +87,7 @@ class ValidateSamtaleForm(FormValidationAction):
 
         Rasa also calls this when the form starts or resumes after a side-step; then nothing
         new was said, and re-validating earlier answers would repeat (and re-store) them.
+        A kept answer (given before its question) is taken as soon as its question is next.
         """
         requested = tracker.get_slot("requested_slot")
         # Rasa appends this turn's extracted answer after the form's own action event; with no
@@ -86,20 +98,76 @@ class ValidateSamtaleForm(FormValidationAction):
             answer = tracker.slots_to_validate()[requested]
             events = self.take_answer(requested, answer, dispatcher, tracker, domain)
         tracker.add_slots(events)
+        events += self.use_kept_answer(dispatcher, tracker, domain)
         pending = plan.required_slots(tracker.slots)
-        return events + [SlotSet("requested_slot", pending[0] if pending else None)]
+        next_slot = pending[0] if pending else None
+        # The same question again (after a side-step or an unclear answer): its short form.
+        reasking = just_answered and next_slot == requested
+        if bool(tracker.get_slot("reasking")) != reasking:
+            events.append(SlotSet("reasking", reasking))
+        if tracker.get_slot("no_words_at") not in (None, next_slot) and not any(
+                e.get("name") == "no_words_at" for e in events):
+            events.append(SlotSet("no_words_at", None))
+        return events + [SlotSet("requested_slot", next_slot)]
 
     def take_answer(self, requested: str, answer: Any, dispatcher: CollectingDispatcher,
                     tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        """The events for a message sent while `requested` was pending: a side-step, or an
-        answer validated by its `validate_<slot>` method."""
+        """The events for a message sent while `requested` was pending: a side-step, a message
+        without words, an answer to come (before consent and role), or an answer validated by
+        its `validate_<slot>` method."""
+        text = str(answer or "")
         if (digressions.is_digression(tracker, requested)
-                and not looks_like_an_answer(requested, str(answer or ""))):
+                and not looks_like_an_answer(requested, text)):
             return [SlotSet(requested, None),
                     *digressions.handle(_intent(tracker), dispatcher, tracker, requested)]
+        if requested in plan.FREE_TEXT_SLOTS and not text.startswith("/") \
+                and not kept.has_words(text):
+            return self.no_words(requested, text, dispatcher, tracker)
+        if requested in ("consent", "role") and not looks_like_an_answer(requested, text):
+            conversation = kept.brings_a_conversation(tracker)
+            if conversation:  # kept in a slot until consent and role are known
+                dispatcher.utter_message(response="utter_kept_for_later")
+                return [SlotSet(requested, None), *kept.keep_for_later(conversation, tracker)]
         validate = getattr(self, f"validate_{requested}")
         return [SlotSet(slot, value) for slot, value
                 in validate(answer, dispatcher, tracker, domain).items()]
+
+    def no_words(self, requested: str, text: str, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> List[Dict[Text, Any]]:
+        """A message with no words ("👍🏻🌈", "...", spaces) gets a kind request for a few words,
+        once; a second one moves on: the question (and what depends on it) is left unanswered,
+        and nothing is stored."""
+        if tracker.get_slot("no_words_at") != requested:
+            dispatcher.utter_message(response="utter_no_words" if text.strip()
+                                     else "utter_empty_answer")
+            return [SlotSet(requested, None), SlotSet("no_words_at", requested)]
+        dispatcher.utter_message(response="utter_question_skipped")
+        role = tracker.get_slot("role")
+        skipped = next((plan.conversation_slots(c, role) for c in plan.CONVERSATIONS
+                        if requested in plan.conversation_slots(c, role)), [requested])
+        skipped = skipped[skipped.index(requested):]
+        return [*(SlotSet(slot, plan.DECLINED) for slot in skipped
+                  if slot == requested or tracker.get_slot(slot) is None),
+                SlotSet("no_words_at", None)]
+
+    def use_kept_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Take the kept message as the answer when its question is the next one."""
+        answer = tracker.get_slot("kept_answer")
+        slot = plan.slot_of_kept_answer(answer, tracker.get_slot("role"))
+        pending = plan.required_slots(tracker.slots)
+        if slot is None or not pending or pending[0] != slot:
+            return []
+        said_now = answer.get("message_id") == (tracker.latest_message or {}).get("message_id")
+        if answer.get("conversation") and not said_now:
+            # Told, so the person knows why the question they expected is not asked.
+            dispatcher.utter_message(response=f"utter_kept_answer_{answer['conversation']}",
+                                     kept_text=kept.quote(answer["text"]))
+        events = [SlotSet("kept_answer", None),
+                  *self.take_answer(slot, answer["text"], dispatcher,
+                                    kept.tracker_for(answer, tracker), domain)]
+        tracker.add_slots(events)
+        return events
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -136,7 +204,7 @@ class ValidateSamtaleForm(FormValidationAction):
                                    tracker: Tracker, domain: DomainDict) -> Result:
         if value is None:
             return {}
-        answer = chosen_value(tracker)
+        answer = "accepted" if _intent(tracker) == "join_in" else chosen_value(tracker)
         if answer not in ANSWER_LABELS:
             yes_no = _yes_no(value, tracker) if _intent(tracker) in ("affirm", "deny") else None
             answer = ({True: "accepted", False: "declined"}.get(yes_no)
@@ -203,12 +271,16 @@ class ValidateSamtaleForm(FormValidationAction):
                          tracker: Tracker, domain: DomainDict) -> Result:
         if value is None:
             return {}
-        none = isinstance(value, str) and parsing.is_none_answer(value)
+        if str(value).startswith("/") and _intent(tracker) == "deny":
+            value = label(ANSWER_LABELS, "declined", tracker.get_slot("language"))  # its title
+        none = isinstance(value, str) and is_no_doubt(value, tracker)
         result = self._record_text("dissent", "dissent", value, dispatcher, tracker,
                                    {"none": none})
         if result["dissent"]:
-            dispatcher.utter_message(response="utter_ack_dissent_none" if none
-                                     else "utter_ack_dissent")
+            declined = tracker.get_slot("invitation_answer") == "declined"
+            dispatcher.utter_message(response="utter_ack_dissent" if not none
+                                     else "utter_ack_dissent_declined_none" if declined
+                                     else "utter_ack_dissent_none")
         return result
 
     def validate_commitment(self, value: Any, dispatcher: CollectingDispatcher,
@@ -322,8 +394,15 @@ class ValidateSamtaleForm(FormValidationAction):
                         tracker: Tracker, domain: DomainDict) -> Result:
         if value is None:
             return {}
-        dispatcher.utter_message(response="utter_welcome_back")
-        return {"resume": None, "paused": False}
+        result: Result = {"resume": None, "paused": False}
+        pending = plan.required_slots({**tracker.slots, "paused": False})
+        if pending and kept.is_an_answer_after_pause(tracker):
+            # Coming back by answering: a short welcome, and the message is the answer.
+            dispatcher.utter_message(response="utter_welcome_back_short")
+            result["kept_answer"] = kept.message(tracker, slot=pending[0])
+        else:
+            dispatcher.utter_message(response="utter_welcome_back")
+        return result
 
     def validate_confirm_delete(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Result:

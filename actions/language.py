@@ -19,6 +19,26 @@ from .messages import latest_intent
 
 Events = list[dict[str, Any]]
 
+# Greetings and small talk are short, and yet plainly one language: "hi" then "how are you?" is
+# English even from someone the bot has addressed in Danish so far.
+SOCIAL_INTENTS = {"greet", "small_talk"}
+_SOCIAL_WORDS = {
+    "en": {"hi", "hello", "hiya", "morning", "evening", "afternoon", "how", "are", "you",
+           "doing", "going", "what's", "whats", "up", "fine", "thanks", "good", "day"},
+    "da": {"hej", "hejsa", "hejhej", "goddag", "godmorgen", "godaften", "morn", "davs", "dav",
+           "halløj", "hvordan", "går", "gaar", "det", "har", "du", "dig", "med", "godt", "tak"},
+}
+
+
+def social_language(text: str) -> str | None:
+    """The language of a greeting or small talk, by its words; None when it does not say."""
+    tokens = parsing.words(text)
+    english = sum(t in _SOCIAL_WORDS["en"] for t in tokens)
+    danish = sum(t in _SOCIAL_WORDS["da"] for t in tokens)
+    if english == danish:
+        return None
+    return "en" if english > danish else "da"
+
 
 def decide(tracker: Tracker) -> str | None:
     """The language this message calls for, or None to keep the current one."""
@@ -33,6 +53,10 @@ def decide(tracker: Tracker) -> str | None:
     if current is None and client_language in ("da", "en"):
         return client_language
     detected = parsing.detect_language(text)
+    if intent in SOCIAL_INTENTS and confidence >= 0.7:
+        detected = social_language(text) or detected
+        if detected and detected != current:
+            return detected
     if current is None:
         return detected or "da"
     if detected and detected != current and len(parsing.words(text)) >= 5:

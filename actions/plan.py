@@ -14,6 +14,10 @@ CONVERSATIONS = ["invitation", "possibility", "ownership", "dissent", "commitmen
 FINISH = "finish"  # the value of next_step when the person wants to round off
 DECLINED = "-"  # a slot the person chose to leave empty (no date, no contact)
 
+# The questions answered in the person's own words (a message without words is no answer there).
+FREE_TEXT_SLOTS = {"possibility", "ownership", "dissent", "commitment", "gift", "profession_gift",
+                   "gift_time", "contact"}
+
 # The intents that take a person straight into one conversation.
 CONVERSATION_BY_INTENT = {
     "share_possibility": "possibility",
@@ -55,7 +59,7 @@ def not_yet_held(slots: Mapping[str, Any]) -> list[str]:
 
 def required_slots(slots: Mapping[str, Any]) -> list[str]:
     """The slots the form still needs, first one first; empty means the form is done."""
-    if slots.get("erased"):
+    if slots.get("erased") or slots.get("ended"):
         return []
     if slots.get("delete_requested"):
         return ["confirm_delete"]
@@ -65,13 +69,43 @@ def required_slots(slots: Mapping[str, Any]) -> list[str]:
     for conversation in slots.get("agenda") or []:
         needed += conversation_slots(conversation, slots.get("role"))
     needed = [s for s in dict.fromkeys(needed) if slots.get(s) is None]
+    if (slots.get("handoff_requested") and slots.get("consent") is True
+            and slots.get("contact") is None):
+        # Someone who asked for a person is offered to leave a way to reach them, right away.
+        needed = ["contact", *needed]
     if needed:
         return needed
+    if respects_a_no(slots):
+        return []
     if not_yet_held(slots) and slots.get("next_step") is None and not slots.get("guided"):
         return ["next_step"]
     if slots.get("consent") is True and slots.get("contact") is None:
         return ["contact"]
     return []
+
+
+def respects_a_no(slots: Mapping[str, Any]) -> bool:
+    """A declined invitation gets one optional question (what holds them back), then no more
+    asks: no offer of other conversations, no contact question. Only a conversation the person
+    opens themselves afterwards puts more on the agenda."""
+    return (slots.get("invitation_answer") == "declined"
+            and set(slots.get("agenda") or []) <= {"invitation", "dissent"})
+
+
+def first_slot(conversation: str, role: str | None) -> str:
+    return conversation_slots(conversation, role)[0]
+
+
+def slot_of_kept_answer(kept: Mapping[str, Any] | None, role: str | None) -> str | None:
+    """The question a kept message answers: named directly (an answer after a pause), or the
+    first question of the conversation it brought up (before consent and role were known)."""
+    if not kept:
+        return None
+    if kept.get("slot"):
+        return kept["slot"]
+    if kept.get("conversation") in CONVERSATIONS and role:
+        return first_slot(kept["conversation"], role)
+    return None
 
 
 def agenda_for_entry(conversation: str, slots: Mapping[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from rasa_sdk import Action
 import actions.conversation
 import actions.digressions
 import actions.form
+import actions.questions
 from actions.content import ANSWER_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,9 +58,10 @@ def seen_by(variations: list[dict], audience: dict) -> dict:
 
 def implemented_actions() -> set[str]:
     found = set()
-    for module in (actions.conversation, actions.digressions, actions.form):
+    for module in (actions.conversation, actions.digressions, actions.form, actions.questions):
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, Action) and cls.__module__ == module.__name__:
+            if (issubclass(cls, Action) and cls.__module__ == module.__name__
+                    and not inspect.isabstract(cls)):
                 found.add(cls().name())
     return found
 
@@ -163,7 +165,8 @@ def test_every_question_is_asked_explained_and_validated(domain):
 
 def test_every_response_the_actions_name_exists(domain):
     source = "\n".join(Path(m.__file__).read_text() for m in
-                       (actions.conversation, actions.digressions, actions.form))
+                       (actions.conversation, actions.digressions, actions.form,
+                        actions.questions))
     named = set(re.findall(r'"(utter_[a-z_]+)"', source))
     named |= {f"utter_invitation_{answer}" for answer in ANSWER_LABELS}
     named |= {f"utter_ack_ladder_step_{step}" for step in range(1, 5)}

@@ -24,7 +24,7 @@ def test_an_unclear_consent_answer_is_asked_again_kindly(domain, action_store):
     tracker = make_tracker({"agenda": plan.CONVERSATIONS}, text="hmm måske?", intent="nlu_fallback",
                            requested="consent")
     events, messages = run(FORM, tracker, domain)
-    assert slot_events(events) == {"consent": None, "requested_slot": "consent"}
+    assert slot_events(events) == {"consent": None, "reasking": True, "requested_slot": "consent"}
     assert responses(messages) == ["utter_choose_from_buttons"]
 
 
@@ -52,7 +52,8 @@ def test_help_at_a_question_is_answered_and_the_question_stays_pending(domain, a
     tracker = make_tracker({**ONBOARDED, "invitation_answer": "accepted"}, text="hjælp",
                            intent="help", requested="possibility")
     events, messages = run(FORM, tracker, domain)
-    assert slot_events(events) == {"possibility": None, "requested_slot": "possibility"}
+    assert slot_events(events) == {"possibility": None, "reasking": True,
+                                   "requested_slot": "possibility"}
     assert responses(messages) == ["utter_help"]
     assert action_store.outcomes_for("anna") == []
 
@@ -83,7 +84,8 @@ def test_a_request_for_a_human_records_a_handoff(domain, action_store):
     assert responses(messages) == ["utter_handoff"]
     [handoff] = action_store.outcomes_for("anna")
     assert handoff["kind"] == "handoff" and handoff["details"] == {"pending_question": "possibility"}
-    assert slot_events(events)["requested_slot"] == "possibility"
+    # Nobody is notified: the person is offered to leave a contact first, then the question.
+    assert slot_events(events)["requested_slot"] == "contact"
 
 
 def test_pause_waits_and_resuming_asks_the_pending_question(domain, action_store):
@@ -128,7 +130,8 @@ def test_a_date_question_answered_without_a_date_is_asked_again(domain, action_s
     events, messages = run(FORM, make_tracker(slots, text="blå", intent="nlu_fallback",
                                               requested="commitment_due"), domain)
     assert responses(messages) == ["utter_not_a_date"]
-    assert slot_events(events) == {"commitment_due": None, "requested_slot": "commitment_due"}
+    assert slot_events(events) == {"commitment_due": None, "reasking": True,
+                                   "requested_slot": "commitment_due"}
 
 
 def test_a_gift_keeps_skills_and_availability(domain, action_store):
@@ -180,7 +183,7 @@ def test_a_switch_request_at_a_question_is_answered_in_the_new_language(domain, 
     tracker = make_tracker({**ONBOARDED, "language": "en", "invitation_answer": "accepted"},
                            text="dansk tak", intent="switch_language", requested="possibility")
     events, messages = run(FORM, tracker, domain)
-    assert slot_events(events) == {"language": "da", "possibility": None,
+    assert slot_events(events) == {"language": "da", "possibility": None, "reasking": True,
                                    "requested_slot": "possibility"}
     assert responses(messages) == ["utter_language_switched"]
 
@@ -241,7 +244,8 @@ def test_a_stale_button_is_not_taken_as_a_free_text_answer(domain, action_store)
     slots = {**ONBOARDED, "invitation_answer": "accepted"}
     events, messages = run(FORM, make_tracker(slots, text='/choose{"value":"3"}', intent="choose",
                                               requested="possibility"), domain)
-    assert slot_events(events) == {"possibility": None, "requested_slot": "possibility"}
+    assert slot_events(events) == {"possibility": None, "reasking": True,
+                                   "requested_slot": "possibility"}
     assert responses(messages) == ["utter_empty_answer"]
 
 

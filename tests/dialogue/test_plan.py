@@ -54,3 +54,34 @@ def test_a_held_conversation_can_be_held_again():
     assert plan.slots_to_reopen("possibility", slots) == ["possibility"]
     assert plan.agenda_for_entry("dissent", slots) == ["possibility", "dissent"]
     assert plan.slots_to_reopen("dissent", slots) == []
+
+
+def test_a_goodbye_ends_the_plan_until_the_person_writes_again():
+    slots = {"agenda": plan.CONVERSATIONS, "consent": True, "role": "citizen", "ended": True}
+    assert plan.required_slots(slots) == []
+    assert plan.required_slots({**slots, "ended": None})[0] == "invitation_answer"
+
+
+def test_a_handoff_offers_the_contact_question_first_with_consent_only():
+    slots = {"agenda": plan.CONVERSATIONS, "consent": True, "role": "citizen",
+             "invitation_answer": "accepted", "handoff_requested": True}
+    assert plan.required_slots(slots)[:2] == ["contact", "possibility"]
+    assert plan.required_slots({**slots, "contact": plan.DECLINED})[0] == "possibility"
+    assert "contact" not in plan.required_slots({**slots, "consent": False})
+
+
+def test_a_declined_invitation_asks_one_question_and_nothing_more():
+    slots = {"agenda": ["invitation", "dissent"], "guided": False, "consent": True,
+             "role": "citizen", "invitation_answer": "declined"}
+    assert plan.required_slots(slots) == ["dissent"]
+    assert plan.required_slots({**slots, "dissent": "x"}) == []  # no next_step, no contact
+    assert plan.respects_a_no({**slots, "agenda": ["invitation", "dissent"]})
+    assert not plan.respects_a_no({**slots, "agenda": ["invitation", "dissent", "gift"]})
+
+
+def test_a_kept_answer_names_its_question_once_the_role_is_known():
+    assert plan.slot_of_kept_answer({"conversation": "gift"}, None) is None
+    assert plan.slot_of_kept_answer({"conversation": "gift"}, "citizen") == "gift"
+    assert plan.slot_of_kept_answer({"conversation": "gift"}, "employee") == "profession_gift"
+    assert plan.slot_of_kept_answer({"slot": "ladder_step"}, "citizen") == "ladder_step"
+    assert plan.slot_of_kept_answer(None, "citizen") is None

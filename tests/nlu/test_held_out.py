@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Below these the bot would misroute too many people outside a question. The trained model
-# scores 0.93 (da) and 0.94 (en) here (DIET, before it: 0.95 and 0.91; 160 utterances each,
-# so a point is about two messages: 5-fold cross-validation in `make bench` is the measure).
-MIN_MACRO_F1 = {"da": 0.88, "en": 0.88}
+# Below these the bot would misroute too many people outside a question. The held-out files hold
+# only utterances that are not in nlu/ (tests/nlu/test_consistency.py); on them the trained model
+# scores macro-F1 0.936 (da) and 0.961 (en), 176 utterances each (2026-12-01, after adding
+# join_in and small_talk). The floors sit just under that: a point is about two messages.
+MIN_MACRO_F1 = {"da": 0.93, "en": 0.95}
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
