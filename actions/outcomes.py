@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 
@@ -12,6 +13,7 @@ from bot.store import get_store
 from .content import DETAIL_LABELS, KIND_LABELS, MONTHS_EN, PROFILE_LABELS, label
 
 DEFAULT_RETENTION_DAYS = 180
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 BUBBLE_LIMIT = 300
 
 
@@ -77,8 +79,9 @@ def describe_stored_data(tracker: Tracker) -> list[str]:
         return []
     profile = []
     if conversation.get("consent"):
-        # The row is created when consent is given (save_profile refuses to store before).
-        when = _when(conversation.get("created_at"), language)
+        # Rows from before consent_at existed were created at the yes (save_profile refuses
+        # to store anything before it).
+        when = _when(conversation.get("consent_at") or conversation.get("created_at"), language)
         profile.append(f"• {label(PROFILE_LABELS, 'consent', language)}: "
                        + label(PROFILE_LABELS, "consent_given", language).format(when=when))
     for field in ("role", "language"):
@@ -109,10 +112,11 @@ def bubbles(lines: list[str], limit: int = BUBBLE_LIMIT) -> list[str]:
     return packed
 
 
-def _when(created_at: str | None, language: str | None) -> str:
-    if not created_at:
+def _when(given_at: str | None, language: str | None) -> str:
+    if not given_at:
         return "?"
-    moment = dt.datetime.fromisoformat(created_at)
+    # Stored in UTC; told in Danish time, where the person and the municipality are.
+    moment = dt.datetime.fromisoformat(given_at).astimezone(DANISH_TIME)
     return _date(moment.date(), language) + moment.strftime(" %H:%M")
 
 

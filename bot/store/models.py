@@ -54,6 +54,7 @@ class Conversation(Base):
 
     conversation_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     consent: Mapped[bool | None]
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it became yes
     role: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(2))
     contact: Mapped[str | None] = mapped_column(Text)

@@ -24,7 +24,7 @@ from bot.settings import Settings, load_settings
 from . import validation as check
 from .database import WRITE_TRANSACTION, create_store_engine
 from .errors import ConsentRequired, UnknownOutcome
-from .models import Conversation, Erasure, Outcome
+from .models import Conversation, Erasure, Outcome, utcnow
 from .rasa_events import EVENTS, SPOKEN_TYPES, events_table_exists, transcript_lines
 
 
@@ -88,6 +88,9 @@ class OutcomeStore:
             if row is None:
                 row = Conversation(conversation_id=conversation_id)
                 session.add(row)
+            if "consent" in changes and changes["consent"] is not row.consent:
+                # The moment of the yes (not of a later update); a no or "not asked" has none.
+                row.consent_at = utcnow() if changes["consent"] is True else None
             for name, value in changes.items():
                 setattr(row, name, value)
             session.flush()
@@ -389,6 +392,7 @@ def _conversation_dict(row: Conversation) -> dict[str, Any]:
     return {
         "conversation_id": row.conversation_id,
         "consent": row.consent,
+        "consent_at": row.consent_at.isoformat() if row.consent_at else None,
         "role": row.role,
         "language": row.language,
         "contact": row.contact,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import types
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -47,8 +49,8 @@ def test_danish_lists_consent_role_language_contact_outcomes_and_transcript(doma
     assert messages[-1]["response"] == "utter_show_data_transcript"
     assert messages[-1]["days"] == 180  # RETENTION_DAYS unset: the default
     text = "\n".join(m.get("text") or "" for m in messages[1:-1])
-    created = action_store.get_conversation("anna")["created_at"]
-    day = f"{created[8:10]}.{created[5:7]}.{created[0:4]}"
+    given = datetime.fromisoformat(action_store.get_conversation("anna")["consent_at"])
+    day = given.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d.%m.%Y %H:%M")
     assert f"Samtykke til at gemme dine svar: ja, givet {day}" in text
     assert "Du skriver som: borger" in text and "Sprog: dansk" in text
     assert "Kontakt: anna@example.dk" in text

@@ -111,3 +111,28 @@ def test_the_widget_sends_the_title_of_the_pressed_button(stack, page):  # noqa:
                for line in transcript if line["speaker"] == "user")
     outcomes = {o["kind"]: o for o in stack.outcomes(sender)}
     assert outcomes["invitation"]["text"] == "Ved ikke endnu"
+
+
+def test_a_person_without_consent_hears_no_promise_of_keeping(stack):
+    """Rasa picks the consent=false variations in the real stack: nothing said to this person
+    speaks of storing, noting or reading their answers."""
+    from tests.dialogue.test_consistency import PROMISES
+
+    eva = f"eva-{uuid.uuid4().hex[:8]}"
+    heard = [send(stack, eva, "hej")]
+    heard.append(press(stack, eva, heard[-1], "Nej, gem ikke noget"))
+    assert "gemmer bare ikke" in texts(heard[-1])
+    heard.append(press(stack, eva, heard[-1], "Som borger"))
+    heard.append(press(stack, eva, heard[-1], "Ja, gerne"))
+    heard.append(send(stack, eva, "hjælp"))
+    assert "Du kan altid skrive" in texts(heard[-1])
+    heard.append(send(stack, eva, "Jeg drømmer om et bofællesskab med plads til børn og ældre"))
+    heard.append(send(stack, eva, "Jeg kunne starte med at spørge mine naboer, om de er med"))
+    heard.append(press(stack, eva, heard[-1], "2"))
+    heard.append(send(stack, eva, "Jeg er bange for, at kommunen bare vil spare penge"))
+    assert "Din tvivl er velkommen" in texts(heard[-1])
+    heard.append(send(stack, eva, "er du en robot?"))
+    assert "chatbot" in texts(heard[-1])
+    said = "\n".join(texts(replies) for replies in heard)
+    assert [p.pattern for p in PROMISES if p.search(said)] == []
+    assert stack.outcomes(eva) == []
