@@ -73,8 +73,8 @@ class ActionStartConversation(Action):
                             tracker: Tracker) -> Events:
         """Back after a pause (or a goodbye), with the answer to the question left open."""
         dispatcher.utter_message(response="utter_welcome_back_short")
-        return [SlotSet("paused", False), SlotSet("kept_answer", kept.message(tracker, slot=pending)),
-                FollowupAction(FORM)]
+        return [SlotSet("paused", False),
+                SlotSet("kept_answer", kept.message(tracker, slot=pending)), FollowupAction(FORM)]
 
     @staticmethod
     def _enter(conversation: str, slots: Dict[Text, Any], tracker: Tracker) -> Events:

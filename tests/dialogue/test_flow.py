@@ -443,7 +443,7 @@ def test_small_talk_with_no_question_pending_is_answered_and_the_conversation_st
 def test_the_short_consent_question_is_short_and_keeps_its_buttons(domain):
     full = domain["responses"]["utter_ask_consent"]
     short = domain["responses"]["utter_reask_consent"]
-    for f, s in zip(full, short):
+    for f, s in zip(full, short, strict=True):
         assert len(s["text"]) < len(f["text"]) / 2 and s["buttons"] == f["buttons"]
 
 
