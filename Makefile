@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean
+.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean retention lock
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ train: setup $(MODEL) ## train the Rasa model if the data changed
 
 run: setup $(MODEL) ## start Rasa (5005), actions (5055) and the web service (8000)
 	$(VENV)/python -m bot.launcher run
+
+retention: .venv/.installed ## delete what is older than RETENTION_DAYS now (the web service does it hourly)
+	$(VENV)/python -m bot.retention
 
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell
