@@ -364,7 +364,7 @@ _CONVERSATION_CHECKS = {
     "consent": lambda value: check.boolean("consent", value, nullable=True),
     "role": lambda value: check.choice("role", value, check.ROLES, nullable=True),
     "language": lambda value: check.choice("language", value, check.LANGUAGES, nullable=True),
-    "contact": lambda value: check.text("contact", value, nullable=True),
+    "contact": check.contact,
 }
 
 
