@@ -122,7 +122,7 @@ def run(settings: Settings) -> None:
     token = ensure_staff_token(settings)
     print(f"""
 Samtale is starting (the Rasa engine needs about a minute to load its model).
-  Chat on a demo page:     http://{settings.web_host}:{settings.web_port}/  (English: /?lang=en)
+  Chat on a demo page:     {settings.public_url}/  (English: /?lang=en)
   Chat in this terminal:   make shell
   Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}

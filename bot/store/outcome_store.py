@@ -298,15 +298,15 @@ class OutcomeStore:
                         .having(func.max(EVENTS.c.timestamp) < cutoff_ts).subquery())
                 expired |= set(session.scalars(select(idle.c.sender_id).where(~exists().where(
                     Conversation.conversation_id == idle.c.sender_id))))
-            kept: set[str] = set()
-            if keep_open:
-                kept = {cid for batch in _batches(sorted(expired)) for cid in session.scalars(
-                    select(Outcome.conversation_id).distinct().where(
-                        Outcome.conversation_id.in_(batch), Outcome.status.in_(open_statuses)))}
             counts = {"conversations": 0, "outcomes": 0, "events": 0, "kept_open": 0}
+            kept: set[str] = set()
             for batch in _batches(sorted(expired)):
                 outcomes = delete(Outcome).where(Outcome.conversation_id.in_(batch))
                 if keep_open:
+                    still_open = list(session.scalars(select(Outcome.conversation_id).where(
+                        Outcome.conversation_id.in_(batch), Outcome.status.in_(open_statuses))))
+                    kept.update(still_open)
+                    counts["kept_open"] += len(still_open)
                     outcomes = outcomes.where(Outcome.status.not_in(open_statuses))
                 counts["outcomes"] += session.execute(
                     outcomes.execution_options(synchronize_session=False)).rowcount
@@ -315,11 +315,6 @@ class OutcomeStore:
                 counts["conversations"] += session.execute(
                     delete(Conversation).where(Conversation.conversation_id.in_(batch))
                     .execution_options(synchronize_session=False)).rowcount
-            if kept:
-                counts["kept_open"] = sum(int(session.scalar(
-                    select(func.count(Outcome.id)).where(Outcome.conversation_id.in_(batch),
-                                                         Outcome.status.in_(open_statuses)))
-                    or 0) for batch in _batches(sorted(kept)))
             return counts
 
     def purge_unconsented(self, *, idle_minutes: int, now: float | None = None) -> list[str]:
