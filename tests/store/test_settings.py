@@ -304,3 +304,14 @@ def test_production_refuses_a_short_or_placeholder_secret_kept_in_var(tmp_path: 
         ensure_secret(settings, None, "pseudonym_key")
     development = load_settings({"SAMTALE_VAR_DIR": str(tmp_path)})
     assert ensure_secret(development, None, "pseudonym_key") == "shortish-key-0123"
+
+
+def test_a_given_mapping_is_read_instead_of_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEB_PORT", "8123")
+    monkeypatch.setenv("SAMTALE_ENV", "production")
+    assert load_settings().web_port == 8123 and Settings().web_port == 8123
+    assert load_settings({}).web_port == 8000  # tests pass a mapping: os.environ is not read
+    assert load_settings({}).environment == "development"
+    assert Settings(web_port=8200).web_port == 8200  # arguments win over the environment
