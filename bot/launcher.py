@@ -116,8 +116,6 @@ def prepare(settings: Settings) -> Path:
 
 
 def run(settings: Settings) -> None:
-    # Inherited by honcho and the servers: rasa.log, SQLite's -wal/-shm, lock files are 0600.
-    os.umask(PRIVATE_UMASK)
     procfile = prepare(settings)
     token = ensure_staff_token(settings)
     print(f"""
@@ -173,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["prepare", "run", "shell"])
     args = parser.parse_args(argv)
+    # Inherited by honcho and the servers: rasa.log, SQLite's -wal/-shm, lock files are 0600.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings()
     except ValueError as error:
