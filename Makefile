@@ -4,6 +4,8 @@ ENGINE := .venv-engine/bin
 VENV := .venv/bin
 SPACY_MODEL := var/spacy/da_samtale
 MODEL := models/samtale.tar.gz
+LOCK := requirements/project.lock
+UV_VERSION := 0.13.9
 RASA_DATA := $(shell find nlu stories domain -name '*.yml' 2>/dev/null) config.yml
 # Our own pipeline components, as config.yml names them (engine.minilm.MiniLMFeaturizer -> engine/minilm.py).
 NLU_COMPONENTS := $(shell grep -o 'engine\.[a-z_]*\.' config.yml | sort -u | sed 's/\.$$//; s|\.|/|; s/$$/.py/')
@@ -12,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean
+.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean retention lock
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -26,10 +28,24 @@ setup: .venv/.installed .venv-engine/.installed $(SPACY_MODEL)/meta.json ## crea
 	touch $@
 
 # The project's own code: actions, store, web service (modern libraries, rasa-sdk 3.21).
-.venv/.installed: pyproject.toml
+# Exactly the locked versions, hash-checked; then our package without resolving anything more
+# (setuptools comes from the lock too). pip check fails if pyproject.toml wants what the lock
+# lacks: then `make lock`.
+.venv/.installed: pyproject.toml $(LOCK)
 	test -x $(VENV)/python || $(PYTHON) -m venv .venv
-	$(VENV)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(VENV)/pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(VENV)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(VENV)/pip check || { echo "pyproject.toml needs more than $(LOCK) holds: run make lock"; exit 1; }
 	touch $@
+
+# The lock: every package of .venv (with the dev extra) at one version, with PyPI's hashes.
+# uv keeps the versions already locked that still fit, so adding a dependency changes little;
+# `make lock UPGRADE=1` moves everything to the newest versions.
+lock: ## regenerate requirements/project.lock from pyproject.toml (exact versions + hashes)
+	test -x $(VENV)/python || $(PYTHON) -m venv .venv
+	test -x $(VENV)/uv || $(VENV)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 $(SPACY_MODEL)/meta.json: .venv-engine/.installed engine/prepare_spacy.py
 	$(ENGINE)/python engine/prepare_spacy.py $(SPACY_MODEL)
@@ -44,6 +60,9 @@ train: setup $(MODEL) ## train the Rasa model if the data changed
 
 run: setup $(MODEL) ## start Rasa (5005), actions (5055) and the web service (8000)
 	$(VENV)/python -m bot.launcher run
+
+retention: .venv/.installed ## delete what is older than RETENTION_DAYS now (the web service does it hourly)
+	$(VENV)/python -m bot.retention
 
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell

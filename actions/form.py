@@ -15,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.store.validation import contact_details
+
 from . import digressions, kept, outcomes, parsing, plan
 from .content import ANSWER_LABELS, label
 from .language import decided_first
@@ -386,9 +388,14 @@ class ValidateSamtaleForm(FormValidationAction):
         text = _free_text(value)
         if text is None or _intent(tracker) == "deny" or parsing.parse_yes_no(text) is False:
             return {"contact": plan.DECLINED}
-        outcomes.save_profile(tracker, contact=text)
+        # Only the e-mail address or phone number itself is kept, apart from the words around it.
+        contact = contact_details(text)
+        if contact is None:
+            dispatcher.utter_message(response="utter_contact_invalid")  # try again, or skip
+            return {"contact": None}
+        outcomes.save_profile(tracker, contact=contact)
         dispatcher.utter_message(response="utter_ack_contact")
-        return {"contact": text}
+        return {"contact": contact}
 
     def validate_resume(self, value: Any, dispatcher: CollectingDispatcher,
                         tracker: Tracker, domain: DomainDict) -> Result:

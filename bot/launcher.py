@@ -131,13 +131,11 @@ def prepare(settings: Settings) -> Path:
 
 
 def run(settings: Settings) -> None:
-    # Inherited by honcho and the servers: rasa.log, SQLite's -wal/-shm, lock files are 0600.
-    os.umask(PRIVATE_UMASK)
     procfile = prepare(settings)
     token = ensure_staff_token(settings)
     print(f"""
 Samtale is starting (the Rasa engine needs about a minute to load its model).
-  Chat on a demo page:     http://{settings.web_host}:{settings.web_port}/  (English: /?lang=en)
+  Chat on a demo page:     {settings.public_url}/  (English: /?lang=en)
   Chat in this terminal:   make shell
   Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}
@@ -192,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["prepare", "run", "shell"])
     args = parser.parse_args(argv)
+    # Inherited by honcho and the servers: rasa.log, SQLite's -wal/-shm, lock files are 0600.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings()
     except ValueError as error:

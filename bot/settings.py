@@ -80,17 +80,14 @@ def _origins(value: Any) -> Any:
 
 
 def _rate_limit(value: str) -> str:
-    from limits import parse  # the notation rate limits are written in, e.g. "20/minute"
-
-    try:
-        parse(value)
-    except ValueError:
-        raise ValueError(f"must be like '20/minute' or '5/second', got {value!r}") from None
-    return value
+    # `limits` notation: "20/minute", "5 per second", "100/2 hours"; several joined by ";".
+    amount = r"\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?"
+    if not re.fullmatch(rf"\s*{amount}(?:\s*[;,]\s*{amount})*\s*", value, re.IGNORECASE):
+        raise ValueError(f"must be like '20/minute' or '5/second', got {value!r}")
+    return value.strip()
 
 
 Port = Annotated[int, AfterValidator(_port)]
-RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 PositiveInt = Annotated[int, AfterValidator(_positive)]
 Secret = Annotated[str | None, Field(repr=False)]
 
@@ -117,19 +114,19 @@ class Settings(BaseSettings):
     action_server_token: Secret = None
     # Where people reach the web service (the widget's script address); default: web_port.
     public_url: str = Field("", validate_default=True)
-    widget_allowed_origins: Annotated[list[str], NoDecode, BeforeValidator(_origins)] = []
-    # A separate interface/port for the staff pages and API; None: the web service's own.
+    # Sites that may embed the widget (CORS); comma-separated in the environment.
+    widget_allowed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
+    # A separate port (and interface) for the staff pages and API; None: the web service's own.
     staff_port: Port | None = None
-    staff_host: str | None = Field(None, validate_default=True)
-    staff_require_2fa: bool = False
-    enable_api_docs: bool = False
-    redis_url: str | None = None  # rate-limit storage shared by web workers; None: in memory
-    # The public chat's limits (`limits` notation): per widget session, per client address
-    # (a municipal office shares one address), and request body sizes at the edge.
-    chat_rate_limit_session: RateLimit = "20/minute"
-    chat_rate_limit_address: RateLimit = "120/minute"
-    chat_max_body_bytes: PositiveInt = 64 * 1024
-    max_body_bytes: PositiveInt = 1024 * 1024
+    staff_host: str = Field("127.0.0.1", validate_default=False)  # checked only when given
+    staff_require_2fa: bool = False  # admins must enrol in TOTP two-factor first
+    enable_api_docs: bool = False  # /docs and /openapi.json
+    redis_url: str | None = None  # rate-limit counters shared by web workers; None: in memory
+    # Chat rate limits in `limits` notation, per widget session and per client address.
+    chat_rate_limit_session: Annotated[str, AfterValidator(_rate_limit)] = "20/minute"
+    chat_rate_limit_address: Annotated[str, AfterValidator(_rate_limit)] = "120/minute"
+    chat_max_body_bytes: PositiveInt = 64 * 1024  # request bodies on /chat/
+    max_body_bytes: PositiveInt = 1024 * 1024  # request bodies elsewhere
     no_consent_purge_minutes: PositiveInt = 30
     retention_days: PositiveInt = 180
     # Outcomes still open for follow-up (new, in_progress) outlive retention until closed.
@@ -186,13 +183,18 @@ class Settings(BaseSettings):
 
     @field_validator("staff_host", mode="after")
     @classmethod
-    def _staff_host(cls, value: str | None, info: ValidationInfo) -> str | None:
-        port = info.data.get("staff_port")
-        if value is not None and port is None:
-            raise ValueError("needs STAFF_PORT as well (the staff pages' own port)")
-        if port is not None and port == info.data.get("web_port"):
-            raise ValueError("needs a STAFF_PORT other than WEB_PORT")
-        return value if value is not None or port is None else "127.0.0.1"
+    def _staff_host(cls, value: str, info: ValidationInfo) -> str:
+        # Runs only when STAFF_HOST is given: it means nothing without a port of its own.
+        if info.data.get("staff_port") is None:
+            raise ValueError("is set but STAFF_PORT is not: give the staff service a port")
+        return value
+
+    @field_validator("staff_port", mode="after")
+    @classmethod
+    def _staff_port(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value == info.data.get("web_port"):
+            raise ValueError(f"must differ from WEB_PORT, got {str(value)!r}")
+        return value
 
     @field_validator("redis_url", mode="after")
     @classmethod

@@ -11,9 +11,10 @@ import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -277,6 +278,60 @@ class OutcomeStore:
             _record_erasure(session, conversation_id)
             return {"outcomes": outcomes, "events": events, "conversation": conversation}
 
+    def apply_retention(
+        self, *, days: int, keep_open: bool, now: float | None = None
+    ) -> dict[str, int]:
+        """Delete what is older than `days`: outcomes, conversation rows and Rasa's events.
+
+        A conversation is old when nothing of the person's is newer than the cutoff: not its
+        row's last change, not an outcome's creation, not an event (staff follow-up does not
+        count; it is not the person's data getting younger). With keep_open, outcomes still
+        open (new, in_progress) and their conversation row stay until closed; its closed
+        outcomes and transcript go. Returns counts only, for logs that name no one.
+        """
+        check.minutes("days", days)
+        cutoff_ts = (time.time() if now is None else now) - days * 86400
+        cutoff = datetime.fromtimestamp(cutoff_ts, UTC)
+        open_statuses = ("new", "in_progress")
+        with self._session(write=True) as session:
+            has_events = events_table_exists(session.connection())
+            old = [
+                Conversation.updated_at < cutoff,
+                ~exists().where(Outcome.conversation_id == Conversation.conversation_id,
+                                Outcome.created_at >= cutoff),
+            ]
+            if has_events:
+                old.append(~exists().where(EVENTS.c.sender_id == Conversation.conversation_id,
+                                           EVENTS.c.timestamp >= cutoff_ts))
+            expired = set(session.scalars(select(Conversation.conversation_id).where(*old)))
+            # Outcomes whose conversation row is gone, and transcripts with no row at all.
+            no_row = ~exists().where(Conversation.conversation_id == Outcome.conversation_id)
+            expired |= set(session.scalars(
+                select(Outcome.conversation_id).where(no_row, Outcome.created_at < cutoff)))
+            if has_events:
+                idle = (select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)
+                        .having(func.max(EVENTS.c.timestamp) < cutoff_ts).subquery())
+                expired |= set(session.scalars(select(idle.c.sender_id).where(~exists().where(
+                    Conversation.conversation_id == idle.c.sender_id))))
+            counts = {"conversations": 0, "outcomes": 0, "events": 0, "kept_open": 0}
+            kept: set[str] = set()
+            for batch in _batches(sorted(expired)):
+                outcomes = delete(Outcome).where(Outcome.conversation_id.in_(batch))
+                if keep_open:
+                    still_open = list(session.scalars(select(Outcome.conversation_id).where(
+                        Outcome.conversation_id.in_(batch), Outcome.status.in_(open_statuses))))
+                    kept.update(still_open)
+                    counts["kept_open"] += len(still_open)
+                    outcomes = outcomes.where(Outcome.status.not_in(open_statuses))
+                counts["outcomes"] += session.execute(
+                    outcomes.execution_options(synchronize_session=False)).rowcount
+                counts["events"] += _delete_events(session, batch)
+            for batch in _batches(sorted(expired - kept)):
+                counts["conversations"] += session.execute(
+                    delete(Conversation).where(Conversation.conversation_id.in_(batch))
+                    .execution_options(synchronize_session=False)).rowcount
+            return counts
+
     def purge_unconsented(self, *, idle_minutes: int, now: float | None = None) -> list[str]:
         """Delete the transcripts of idle senders who have not said yes to storage.
 
@@ -319,7 +374,7 @@ _CONVERSATION_CHECKS = {
     "consent": lambda value: check.boolean("consent", value, nullable=True),
     "role": lambda value: check.choice("role", value, check.ROLES, nullable=True),
     "language": lambda value: check.choice("language", value, check.LANGUAGES, nullable=True),
-    "contact": lambda value: check.text("contact", value, nullable=True),
+    "contact": check.contact,
 }
 
 
@@ -378,12 +433,16 @@ def _masked(value: Any) -> Any:
     return value
 
 
+def _batches(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):  # stay under SQLite's bound-parameter limit
+        yield ids[start : start + size]
+
+
 def _delete_events(session: Session, sender_ids: list[str]) -> int:
     if not sender_ids or not events_table_exists(session.connection()):
         return 0
     deleted = 0
-    for start in range(0, len(sender_ids), 500):  # stay under SQLite's bound-parameter limit
-        batch = sender_ids[start : start + 500]
+    for batch in _batches(sender_ids):
         deleted += session.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(batch))).rowcount
     return deleted
 

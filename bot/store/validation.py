@@ -7,6 +7,7 @@ accepted in production (SQLite would silently store an over-long id that Postgre
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,22 @@ ROLES = ("citizen", "employee")
 LANGUAGES = ("da", "en")
 MAX_ID_LENGTH = 255
 MAX_LIMIT = 1000
+# An e-mail address is at most 254 characters (RFC 5321); a phone number far less.
+MAX_CONTACT_LENGTH = 254
+# A dot-atom e-mail address (RFC 5322 without quoted or bracketed forms); domain labels as DNS
+# allows them, Danish letters included (IDN), and a top-level domain of letters.
+_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_EMAIL = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
+    r"(?P<local>[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*)"
+    rf"@(?P<domain>(?:{_LABEL}\.)+[^\W\d_]{{2,63}})(?![\w-]|\.\w)"
+)
+# A Danish number: 8 digits, the first 2-9 (1xx are service numbers), optionally +45 or 0045
+# in front; spaces, dashes and dots between digits. Not part of a longer number (a CPR number
+# has 10 digits).
+_PHONE = re.compile(
+    r"(?<![\d+])(?<!\d[ .-])(?:(?:\+|00)45[ .-]?)?(?P<number>[2-9](?:[ .-]?\d){7})(?![ .-]?\d)"
+)
 
 
 def choice(name: str, value: Any, allowed: Iterable[str], *, nullable: bool = False) -> Any:
@@ -85,6 +102,32 @@ def minutes(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidValue(f"{name} must be a non-negative integer; got {value!r}")
     return value
+
+
+def contact_details(text: str) -> str | None:
+    """The e-mail address and/or Danish phone number in an answer, normalised, without the
+    words around them ("skriv til anna@example.dk" -> "anna@example.dk"); None if there is none.
+
+    Pure: the action uses it to ask again kindly, the store to refuse anything else.
+    """
+    if not isinstance(text, str) or len(text) > 4 * MAX_CONTACT_LENGTH:
+        return None
+    found = []
+    email = _EMAIL.search(text)
+    if email is not None and len(email["local"]) <= 64 and len(email[0]) <= MAX_CONTACT_LENGTH:
+        found.append(f"{email['local']}@{email['domain'].lower()}")
+    phone = _PHONE.search(text if email is None else text.replace(email[0], " "))
+    if phone is not None:
+        found.append("+45 " + re.sub(r"\D", "", phone["number"]))
+    return ", ".join(found) or None
+
+
+def contact(value: Any) -> Any:
+    """A conversation's contact field holds contact details only, within a length limit."""
+    checked = text("contact", value, nullable=True, max_length=MAX_CONTACT_LENGTH)
+    if checked is not None and contact_details(checked) is None:
+        raise InvalidValue("contact must be an e-mail address or a Danish phone number")
+    return checked
 
 
 def _contains_nul(value: Any) -> bool:

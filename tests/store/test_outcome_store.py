@@ -53,7 +53,7 @@ def test_save_conversation_creates_then_changes_only_given_fields(store: Outcome
 
 
 def test_save_conversation_can_clear_a_field(store: OutcomeStore) -> None:
-    store.save_conversation("c1", consent=True, contact="12345678")
+    store.save_conversation("c1", consent=True, contact="22345678")
     assert store.save_conversation("c1", contact=None)["contact"] is None
 
 
@@ -63,6 +63,8 @@ def test_save_conversation_can_clear_a_field(store: OutcomeStore) -> None:
         ("role", "admin", "role must be one of citizen, employee"),
         ("language", "de", "language must be one of da, en"),
         ("consent", "yes", "consent must be true or false"),
+        ("contact", "ring til mig", "contact must be an e-mail address or a Danish phone"),
+        ("contact", "anna@example.dk " + "x" * 250, "contact must be at most 254 characters"),
     ],
 )
 def test_save_conversation_rejects_bad_values(

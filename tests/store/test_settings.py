@@ -157,8 +157,11 @@ def test_defaults_of_the_privacy_and_security_settings() -> None:
     settings = load_settings({})
     assert settings.action_server_token is None and settings.action_host == "127.0.0.1"
     assert settings.public_url == "http://127.0.0.1:8000"
-    assert settings.widget_allowed_origins == []
-    assert settings.staff_host is None and settings.staff_port is None
+    assert settings.widget_allowed_origins == ()
+    assert settings.staff_host == "127.0.0.1" and settings.staff_port is None
+    assert (settings.chat_rate_limit_session, settings.chat_rate_limit_address) == (
+        "20/minute", "120/minute")
+    assert (settings.chat_max_body_bytes, settings.max_body_bytes) == (64 * 1024, 1024 * 1024)
     assert settings.redis_url is None
     assert (settings.retention_days, settings.retention_keep_open) == (180, True)
     assert settings.staff_require_2fa is False and settings.enable_api_docs is False
@@ -177,11 +180,15 @@ def test_privacy_and_security_settings_from_the_environment() -> None:
         "RETENTION_KEEP_OPEN": "false",
         "STAFF_REQUIRE_2FA": "yes",
         "ENABLE_API_DOCS": "1",
+        "CHAT_RATE_LIMIT_SESSION": "5 per second; 100/hour",
+        "CHAT_MAX_BODY_BYTES": "4096",
     })
+    assert settings.chat_rate_limit_session == "5 per second; 100/hour"
+    assert settings.chat_max_body_bytes == 4096
     assert settings.action_server_token == "action-token-0123456789"
     assert settings.action_host == "10.0.0.5"
     assert settings.public_url == "https://samtale.kommune.dk"
-    assert settings.widget_allowed_origins == ["https://www.kommune.dk", "http://localhost:8080"]
+    assert settings.widget_allowed_origins == ("https://www.kommune.dk", "http://localhost:8080")
     assert (settings.staff_host, settings.staff_port) == ("127.0.0.1", 8001)  # intranet-safe
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert (settings.retention_days, settings.retention_keep_open) == (30, False)
@@ -211,8 +218,12 @@ def test_secrets_stay_out_of_the_settings_repr() -> None:
         ("STAFF_REQUIRE_2FA", "sometimes", "STAFF_REQUIRE_2FA must be true or false"),
         ("ENABLE_API_DOCS", "please", "ENABLE_API_DOCS must be true or false"),
         ("STAFF_PORT", "99999", "STAFF_PORT must be a port between 1 and 65535"),
-        ("STAFF_HOST", "0.0.0.0", "STAFF_HOST needs STAFF_PORT"),
-        ("STAFF_PORT", "8000", "STAFF_HOST needs a STAFF_PORT other than WEB_PORT"),
+        ("STAFF_HOST", "0.0.0.0", "STAFF_HOST is set but STAFF_PORT is not"),
+        ("STAFF_PORT", "8000", "STAFF_PORT must differ from WEB_PORT, got '8000'"),
+        ("CHAT_RATE_LIMIT_SESSION", "fast", "CHAT_RATE_LIMIT_SESSION must be like '20/minute'"),
+        ("CHAT_RATE_LIMIT_ADDRESS", "20", "CHAT_RATE_LIMIT_ADDRESS must be like '20/minute'"),
+        ("CHAT_MAX_BODY_BYTES", "0", "CHAT_MAX_BODY_BYTES must be a positive integer"),
+        ("MAX_BODY_BYTES", "1MB", "MAX_BODY_BYTES must be an integer"),
         ("PUBLIC_URL", "samtale.kommune.dk", "PUBLIC_URL must be an http\\(s\\) URL"),
         ("WIDGET_ALLOWED_ORIGINS", "*", "WIDGET_ALLOWED_ORIGINS must list origins"),
         ("WIDGET_ALLOWED_ORIGINS", "https://kommune.dk/chat",
@@ -304,3 +315,14 @@ def test_production_refuses_a_short_or_placeholder_secret_kept_in_var(tmp_path: 
         ensure_secret(settings, None, "pseudonym_key")
     development = load_settings({"SAMTALE_VAR_DIR": str(tmp_path)})
     assert ensure_secret(development, None, "pseudonym_key") == "shortish-key-0123"
+
+
+def test_a_given_mapping_is_read_instead_of_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEB_PORT", "8123")
+    monkeypatch.setenv("SAMTALE_ENV", "production")
+    assert load_settings().web_port == 8123 and Settings().web_port == 8123
+    assert load_settings({}).web_port == 8000  # tests pass a mapping: os.environ is not read
+    assert load_settings({}).environment == "development"
+    assert Settings(web_port=8200).web_port == 8200  # arguments win over the environment

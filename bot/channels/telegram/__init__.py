@@ -7,7 +7,7 @@
 
 - messages.py   pure conversions: language, pseudonymous sender id, splitting, keyboards, commands
 - rasa.py       the HTTP client for Rasa's REST channel (RasaUnavailable when it does not answer)
-- bridge.py     the handlers, the retrying sender, the error handler, building the Application
+- bridge.py     the handlers, the rate limiter (PTB's AIORateLimiter), the error handler, building the Application
 - __main__.py   the entry point: polling or webhook, from bot.settings
 
 Rasa only ever sees "tg-<HMAC of the Telegram user id>" and the language; the chat id needed to

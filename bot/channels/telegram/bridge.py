@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import partial
-from typing import TypeVar
+from collections.abc import AsyncIterator
 
 from telegram import Bot, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -46,37 +44,39 @@ from bot.channels.telegram.rasa import RasaClient, RasaUnavailable, Reply
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 SEND_ATTEMPTS = 3
+NETWORK_PAUSE_SECONDS = 1.0
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s per chat action
 CONCURRENT_UPDATES = 16
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
-    """Call the Bot API, waiting out flood limits (429) and retrying brief network trouble.
+class TelegramLimiter(AIORateLimiter):
+    """python-telegram-bot's own rate limiter for every Bot API call: it keeps under Telegram's
+    flood limits and waits out a 429's retry_after (holding back the other sends meanwhile),
+    up to SEND_ATTEMPTS tries. On top, Telegram's own brief trouble (5xx, network errors) is
+    tried again after a pause, which PTB leaves to the application.
 
     A timed-out send may in fact have arrived, so a retry can duplicate a message; for a
     citizen a repeated line is better than a missing one.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(_seconds(error.retry_after))
-        except (BadRequest, Forbidden):
-            raise  # our request or the person's block: trying again cannot help
-        except NetworkError:  # includes TimedOut
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(attempt)
-    raise AssertionError("unreachable")
 
+    def __init__(self, attempts: int = SEND_ATTEMPTS) -> None:
+        super().__init__(max_retries=attempts - 1)
+        self._attempts = attempts
 
-def _seconds(retry_after: int | dtm.timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) else retry_after
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+            except BadRequest:
+                raise  # our request is wrong (BadRequest is a NetworkError): trying cannot help
+            except NetworkError:  # includes TimedOut and Telegram's 5xx answers
+                if attempt == self._attempts:
+                    raise
+                await asyncio.sleep(attempt * NETWORK_PAUSE_SECONDS)
+        raise AssertionError("unreachable")
 
 
 class ChatLocks:
@@ -140,8 +140,8 @@ class TelegramBridge:
         """The command menu in Danish by default and for Danish apps, in English for English."""
         for language_code, menu in ((None, "da"), ("da", "da"), ("en", "en")):
             try:
-                await with_retries(partial(application.bot.set_my_commands,
-                                           bot_commands(menu), language_code=language_code))
+                await application.bot.set_my_commands(bot_commands(menu),
+                                                      language_code=language_code)
             except TelegramError as error:  # the menu is a convenience; the bot works without
                 log.warning("could not register the %s command menu: %r", menu, error)
 
@@ -160,7 +160,7 @@ class TelegramBridge:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await with_retries(query.answer)  # stops the button's spinner in the person's app
+        await query.answer()  # stops the button's spinner in the person's app
         with contextlib.suppress(TelegramError):  # too old or already gone: keep the old buttons
             # The question has been answered; its buttons would only confuse later.
             await query.edit_message_reply_markup(reply_markup=None)
@@ -168,7 +168,7 @@ class TelegramBridge:
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, language = update.effective_chat, self._language(update)
-        await with_retries(partial(context.bot.send_message, chat.id, TEXT_ONLY[language]))
+        await context.bot.send_message(chat.id, TEXT_ONLY[language])
 
     async def relay(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str,
                     title: str | None = None) -> None:
@@ -190,7 +190,7 @@ class TelegramBridge:
         parts = split_text(reply.text or "…")
         for index, part in enumerate(parts):
             markup = keyboard(reply.buttons) if index == len(parts) - 1 else None
-            await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
+            await bot.send_message(chat_id, part, reply_markup=markup)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one place unexpected failures end up: logged, and the person is told if we can."""
@@ -213,6 +213,7 @@ def build_application(*, token: str, rasa_url: str, pseudonym_key: str, default_
     bridge = TelegramBridge(RasaClient(rasa_url), pseudonym_key, default_language)
     builder = (Application.builder().token(token)
                .concurrent_updates(CONCURRENT_UPDATES)
+               .rate_limiter(TelegramLimiter())
                .post_init(bridge.register_commands)
                .post_shutdown(bridge.close))
     if api_url:  # a stand-in for Telegram's Bot API (the tests' fake, or a local Bot API server)
