@@ -392,12 +392,12 @@ def test_a_site_not_allowed_cannot_use_the_widget(stack, page: Page) -> None:
 # ---- the widget against a web service of its own (no Rasa): kind answers, session renewal ----
 
 @contextmanager
-def web_service(settings: Settings, **changes: object) -> Iterator[str]:
-    """The public surface under a real uvicorn on a free port, Rasa down (a closed port)."""
+def web_service(settings: Settings, surface: str = "public", **changes: object) -> Iterator[str]:
+    """The web service under a real uvicorn on a free port, Rasa down (a closed port)."""
     port = int(free_port())
     public_url = f"http://127.0.0.1:{port}"
     app = create_app(dataclasses.replace(settings, rasa_url="http://127.0.0.1:9",
-                                         public_url=public_url, **changes), surface="public")
+                                         public_url=public_url, **changes), surface=surface)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -443,3 +443,13 @@ def test_the_widget_asks_for_a_new_session_when_its_own_is_refused(
         renewed = session_of(page)
         assert renewed != forged and re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
                                                   renewed or "")
+
+
+def test_the_api_docs_render_under_the_same_strict_csp(settings: Settings, page: Page) -> None:
+    with web_service(settings, "all", enable_api_docs=True) as url:
+        response = page.goto(url + "/docs")
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
+        expect(page.locator(".opblock")).to_have_count(6)  # every operation, rendered
+        page.locator(".opblock").first.click()
+        expect(page.locator(".opblock-body").first).to_be_visible()
+        assert page.evaluate("window.cspViolations") == []
