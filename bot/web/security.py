@@ -3,8 +3,9 @@ CORS for the chat widget alone.
 
 Headers on every response:
 - Content-Security-Policy: scripts, styles and fetches from this origin only, no inline script
-  or style (the demo page and the widget keep theirs in static files); no framing at all
-  (frame-ancestors 'none': the widget is embedded with a script tag, never in a frame).
+  or style (the demo page keeps its look in a static file; the widget and the vendored Swagger UI
+  set styles through the DOM, which CSP allows); no framing at all (frame-ancestors 'none': the
+  widget is embedded with a script tag on the municipality's page, never in a frame).
 - X-Content-Type-Options: nosniff, and X-Frame-Options: DENY for browsers without CSP 3.
 - Referrer-Policy: same-origin. Staff URLs carry conversation ids and filters, so no other site
   may see them; a same-origin POST still carries its Origin header (under no-referrer browsers
@@ -24,13 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PERSONAL_PREFIXES = ("/api/", "/chat/api/", "/staff", "/trainer")
 CHAT_PREFIX = "/chat/"
 CHAT_API_PREFIX = "/chat/api/"
-DOCS_PATHS = ("/docs",)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
-# Swagger UI (only with ENABLE_API_DOCS) sets inline styles as it renders; its script is ours.
-DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -51,7 +49,6 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = _path(scope)
-        csp = DOCS_CSP if path in DOCS_PATHS else CSP
         personal = path.startswith(PERSONAL_PREFIXES) and path != "/api/health"
 
         async def with_headers(message: Message) -> None:
@@ -60,7 +57,7 @@ class SecurityHeadersMiddleware:
                 if personal:
                     ours |= {b"cache-control", b"pragma"}
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in ours]
-                headers += HEADERS + [(b"content-security-policy", csp.encode())]
+                headers += HEADERS + [(b"content-security-policy", CSP.encode())]
                 if personal:
                     headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
                 message = {**message, "headers": headers}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -384,3 +386,69 @@ def test_a_site_not_allowed_cannot_use_the_widget(stack, page: Page) -> None:
         expect(log).to_contain_text("Ikke sendt")  # the browser blocked the call (no CORS)
         expect(log).not_to_contain_text("Må jeg gemme")
         assert session_of(page) is None  # no session was issued to this site
+
+
+# ---- the widget against a web service of its own (no Rasa): kind answers, session renewal ----
+
+@contextmanager
+def web_service(settings: Settings, surface: str = "public", **changes: object) -> Iterator[str]:
+    """The web service under a real uvicorn on a free port, Rasa down (a closed port)."""
+    port = int(free_port())
+    public_url = f"http://127.0.0.1:{port}"
+    app = create_app(dataclasses.replace(settings, rasa_url="http://127.0.0.1:9",
+                                         public_url=public_url, **changes), surface=surface)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield public_url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.store.close()
+
+
+def test_the_widget_shows_the_servers_kind_words_when_asked_to_slow_down(
+    settings: Settings, page: Page
+) -> None:
+    with web_service(settings, chat_rate_limit_session="1/minute") as url:
+        page.goto(url + "/")
+        page.locator(".samtale-launcher").click()
+        log = page.get_by_role("log", name="Samtalen")
+        expect(log).to_contain_text("Samtale kan ikke svare lige nu")  # the 503, in Danish
+        say(page, "Hej, er der nogen?")
+        expect(log).to_contain_text("Du skriver hurtigere, end jeg kan følge med")  # the 429
+        expect(log.get_by_role("button", name="Prøv igen").last).to_be_visible()
+        assert page.evaluate("window.cspViolations") == []
+        shot(page, "widget-da-slow-down")
+
+
+def test_the_widget_asks_for_a_new_session_when_its_own_is_refused(
+    settings: Settings, page: Page
+) -> None:
+    with web_service(settings) as url:
+        forged = "a" * 22 + "." + "b" * 43  # looks right, was never signed by this server
+        page.goto(url + "/?lang=en")
+        page.evaluate("""([key, session]) => localStorage.setItem(key, JSON.stringify(
+            {session, messages: [], unread: 0, open: false}))""",
+                      ["samtale-chat:" + url, forged])
+        page.reload()
+        page.get_by_role("button", name="Open the chat").click()
+        log = page.get_by_role("log", name="The conversation")
+        expect(log).to_contain_text("Samtale can't answer right now")  # got past the 401
+        renewed = session_of(page)
+        assert renewed != forged and re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+                                                  renewed or "")
+
+
+def test_the_api_docs_render_under_the_same_strict_csp(settings: Settings, page: Page) -> None:
+    with web_service(settings, "all", enable_api_docs=True) as url:
+        response = page.goto(url + "/docs")
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
+        expect(page.locator(".opblock")).to_have_count(6)  # every operation, rendered
+        page.locator(".opblock").first.click()
+        expect(page.locator(".opblock-body").first).to_be_visible()
+        assert page.evaluate("window.cspViolations") == []

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MAX_EXAMPLES = 80
+MAX_EXAMPLES = 60
 ANSWERS = {400, 401, 403, 413, 422, 429, 503}
 FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))

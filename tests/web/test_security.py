@@ -8,6 +8,7 @@ the checks. The real widget against the real stack is tests/e2e/test_widget.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -477,3 +478,18 @@ def test_failing_requests_log_no_user_text(served: str, caplog, staff_headers: d
     assert re.search(r"Rasa did not answer the web chat \(ConnectError\) for web-\S{22}, "
                      r"a message of 20 characters", caplog.text)
     assert MARK not in caplog.text
+
+
+def test_the_janitor_runs_once_per_deployment(make_app: Callable[..., FastAPI]) -> None:
+    async def tasks() -> set[asyncio.Task]:
+        return asyncio.all_tasks()
+
+    def janitor_running(app: FastAPI) -> bool:
+        with TestClient(app) as client:  # the lifespan's tasks live on the client's event loop
+            return any("run_janitor_forever" in repr(task.get_coro())
+                       for task in client.portal.call(tasks))
+
+    assert janitor_running(make_app("all"))
+    assert janitor_running(make_app("staff", staff_port=8200))
+    assert not janitor_running(make_app("public", staff_port=8200))  # the staff process has it
+    assert janitor_running(make_app("public"))  # no staff process: the public one does it
