@@ -45,6 +45,10 @@ from typing import Any
 # paced conversations: p95 162 -> 152 ms, one conversation p50 46 -> 39 ms. Read by Rasa at start.
 os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
 os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
+# Sanic's limit on a request body (its default: 100 MB). A chat message is a few kB; the REST
+# channel answers longer texts itself (engine/rest_channel.py). Also limits Rasa's model upload
+# API, which Samtale does not use (the model is loaded from models/).
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
 
 import jsonschema
 import rasa

@@ -19,8 +19,9 @@ Deleting a person's data is part of the save. Rasa saves a turn after its action
 the tracker it holds in memory, the whole session included; the action that deleted the
 transcript (delete my data, a conversation without consent ending) records an erasure in the
 same transaction (bot/erasure.py). A save that finds an erasure at or after any of the tracker's
-events deletes the sender's events and writes only those newer than the erasure, in one
-transaction, and keeps nothing of the tracker in memory. No timer, no second pass.
+events deletes the sender's events and writes nothing of the turn that erased (only what the
+person wrote after the erasure, if anything), in one transaction, and keeps nothing of the
+tracker in memory: the next message starts afresh. No timer, no second pass.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from typing import Any, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -86,8 +87,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 # The person's data was deleted during this turn (or since the tracker was
                 # read): nothing from before the erasure is written back.
                 session.execute(self._delete_sender, {"sender_id": tracker.sender_id})
-                rows = [self._row(tracker.sender_id, event) for event in tracker.events
-                        if event.timestamp > erased_at]
+                rows = [self._row(tracker.sender_id, event)
+                        for event in self._written_after(tracker, erased_at)]
                 if rows:
                     session.execute(self._insert, rows)
                 session.commit()
@@ -102,6 +103,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._saved[tracker.sender_id] = tracker
             while len(self._saved) > self.cache_size:
                 self._saved.popitem(last=False)
+
+    @staticmethod
+    def _written_after(tracker: DialogueStateTracker, erased_at: float) -> list[Event]:
+        """What of the tracker may be written after an erasure: from the first message the
+        person sent after it, if any. The rest of the turn that erased (the confirmation, the
+        goodbye) is not kept either, so the next message starts a conversation afresh."""
+        events = list(tracker.events)
+        for index, event in enumerate(events):
+            if isinstance(event, UserUttered) and event.timestamp > erased_at:
+                return events[index:]
+        return []
 
     def _erased_at(self, session: Any, sender_id: Text) -> Optional[float]:
         """When the sender's data was last erased, or None."""
