@@ -58,8 +58,11 @@ def first_action_this_turn(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return True
+        name = event.get("name") or ""
+        # A form is Rasa's own loop; its validation (a custom action) runs inside it.
         if event.get("event") == "bot" or (event.get("event") == "action"
-                                           and event.get("name") not in _RASAS_OWN):
+                                           and name not in _RASAS_OWN
+                                           and not name.endswith("_form")):
             return False
     return True
 

@@ -183,13 +183,12 @@ async def run_sending_domain_when_missing(action: RemoteAction, output_channel: 
             events = await rasas_run(action, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         raise  # a form declining its slot: Rasa's own flow
-    except Exception as error:  # down, crashed, timed out, its database gone: say so, kindly
+    except Exception as error:  # down, crashed, timed out, its database gone
         _domain_held_by.pop(url, None)
         log.warning("action %s failed for conversation %s: %s", action.name(),
                     tracker.sender_id, type(error.__cause__ or error).__name__)
-        _action_failed.set(True)
-        apology = await nlg.generate(TECHNICAL_PROBLEM, tracker, output_channel.name())
-        return [create_bot_utterance(apology)]
+        _action_failed.set(True)  # the turn apologises and listens (below)
+        raise ActionServerFailed(action.name()) from None
     if url is not None:
         _domain_held_by[url] = domain_digest(domain)
     return events
@@ -197,6 +196,11 @@ async def run_sending_domain_when_missing(action: RemoteAction, output_channel: 
 
 # The person's apology when an action cannot run (domain/digressions.yml, both languages).
 TECHNICAL_PROBLEM = "utter_technical_problem"
+
+class ActionServerFailed(RasaException):
+    """An action call failed. Raised, not answered with events: a form whose validation
+    failed must not take the message as a valid answer and move on."""
+
 
 # Set by a failed action call; read by the turn's prediction loop in the same task.
 _action_failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_failed",
@@ -206,14 +210,19 @@ _action_failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_fa
 async def run_action_stopping_after_a_failure(processor: MessageProcessor, action: Any,
                                               tracker: DialogueStateTracker, output_channel: Any,
                                               nlg: Any, prediction: Any) -> bool:
-    """Rasa's `_run_action`; after an action call failed (and apologised), the turn ends
-    listening, as a turn does, instead of predicting more actions that would fail the same way.
-    The form stays active at its pending question, so the next message continues there."""
+    """Rasa's `_run_action`; when an action call failed, the person gets a short apology and
+    the turn ends listening, instead of predicting more actions that would fail the same way
+    (Rasa itself logged the failure and went on, usually to silence). The action's events are
+    lost, so a form stays at its pending question and the next message continues there."""
     token = _action_failed.set(False)
     try:
         more = await rasas_run_action(processor, action, tracker, output_channel, nlg, prediction)
         if not _action_failed.get():
             return more
+        apology = create_bot_utterance(
+            await nlg.generate(TECHNICAL_PROBLEM, tracker, output_channel.name()))
+        tracker.update(apology)
+        await output_channel.send_response(tracker.sender_id, apology.message())
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         return False
     finally:

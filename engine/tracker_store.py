@@ -25,8 +25,10 @@ tracker in memory: the next message starts afresh. No timer, no second pass.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import logging
 import os
 from collections import OrderedDict
 from typing import Any, Optional, Text
@@ -43,6 +45,27 @@ CACHE_SIZE_VARIABLE = "SAMTALE_TRACKER_CACHE_SIZE"
 DEFAULT_CACHE_SIZE = 200  # trackers; a long conversation's tracker is a few hundred kB
 
 
+SQLITE_BUSY_SECONDS = 10  # waiting for another writer's lock (Rasa's default: 5)
+RETRY_DELAYS = (0.5, 1.0, 2.0)  # seconds before each new attempt after a database error
+
+log = logging.getLogger(__name__)
+
+
+async def _retrying(attempt: Any) -> Any:
+    """Runs the coroutine `attempt()` makes, again after a database error (a connection the
+    server ended, a locked SQLite file), a few times; then the error goes to Rasa (and the
+    REST channel apologises)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return await attempt()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            if delay is None:
+                raise
+            log.warning("tracker store: %s, trying again in %.1f s", type(error.orig).__name__,
+                        delay)
+            await asyncio.sleep(delay)
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cache_size: Optional[int] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +75,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             self.engine.dispose()
             self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.QueuePool,
-                                           connect_args={"check_same_thread": False})
+                                           connect_args={"check_same_thread": False,
+                                                         "timeout": SQLITE_BUSY_SECONDS})
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        else:  # a restarted database server leaves dead connections in the pool: test first
+            self.engine.dispose()
+            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._summary_query = self._session_summary_query()
         self._insert = self.SQLEvent.__table__.insert()
@@ -66,6 +94,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._erasures_exist = False  # the migrations create the table; until then, none
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await _retrying(lambda: self._retrieve_or_reuse(sender_id))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save: the events the database does not hold yet, as the same rows. A save is
+        one transaction, so after a lost connection or a locked file it is simply made again."""
+        await _retrying(lambda: self._save_new_events(tracker))
+
+    async def _retrieve_or_reuse(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = self._saved.get(sender_id)
         if tracker is not None and tracker.events:
             with self.session_scope() as session:
@@ -76,8 +112,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._saved.pop(sender_id, None)
         return await super().retrieve(sender_id)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save: the events the database does not hold yet, as the same rows."""
+    async def _save_new_events(self, tracker: DialogueStateTracker) -> None:
         self._saved.pop(tracker.sender_id, None)  # if saving fails, nothing stale stays behind
         await self.stream_events(tracker)
         with self.session_scope() as session:
