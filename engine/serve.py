@@ -72,6 +72,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.masking import CPR, KINDS, mask_personal_data
 from engine import private_logs
+from engine.recent_history import recent_history
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +268,18 @@ def parse_payload_without_pipeline(processor: MessageProcessor, message: Any, tr
     return parse_data
 
 
+def predict_from_recent_history(processor: MessageProcessor,
+                                tracker: DialogueStateTracker) -> Any:
+    """The policies predict from the conversation's recent turns (engine/recent_history.py),
+    so a turn costs the same at the 500th message as at the 5th."""
+    if tracker.followup_action:  # Rasa's own shortcut, which clears it on the tracker itself
+        return rasas_predict(processor, tracker)
+    return rasas_predict(processor, recent_history(tracker, processor.domain))
+
+
 rasas_parse_with_graph = MessageProcessor._parse_message_with_graph
+rasas_predict = MessageProcessor._predict_next_with_tracker
+MessageProcessor._predict_next_with_tracker = predict_from_recent_history
 rasas_handle_message = MessageProcessor._handle_message_with_tracker
 rasas_run_action = MessageProcessor._run_action
 MessageProcessor._handle_message_with_tracker = handle_message_with_masking

@@ -312,3 +312,24 @@ def test_fuzzed_bodies_never_get_a_500_and_rasa_still_answers(faulty):
     assert time.monotonic() - started < 240
     replies = faulty.say(new_id("after-fuzz"), "hej", "da")
     assert "samtalemakker" in texts(replies)
+
+
+# A long conversation
+
+
+def test_a_conversation_of_500_turns_still_gets_correct_answers(faulty):
+    """Side-steps at the pending question for 500 turns: each answered and the question asked
+    again; then the answer is taken and the next question follows (no timing asserted here:
+    bench/long_conversation.py measures)."""
+    max_ = new_id("max")
+    at_possibility_question(faulty, max_)
+    asks = ["hvorfor spørger du om det?", "hjælp"]
+    for turn in range(496):
+        replies = faulty.say(max_, asks[turn % 2])
+        assert "drømmer du om" in texts(replies), (turn, texts(replies))
+    assert "'hvorfor?'" in texts(replies)  # the help text, at the 500th message
+    replies = faulty.say(max_, "Jeg drømmer om et fælles værksted i Tarup")
+    assert "din egen del" in texts(replies)
+    possibility = faulty.outcomes(max_)[-1]
+    assert (possibility["kind"], possibility["text"]) == (
+        "possibility", "Jeg drømmer om et fælles værksted i Tarup")
