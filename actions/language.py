@@ -74,11 +74,37 @@ def decided_this_turn(tracker: Tracker) -> bool:
     return False
 
 
+# Rasa's own actions that may run before the turn's first custom one.
+_RASAS_OWN = {"action_listen", "action_extract_slots", "action_session_start"}
+
+
+def first_action_this_turn(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        name = event.get("name") or ""
+        # A form is Rasa's own loop; its validation (a custom action) runs inside it.
+        if event.get("event") == "bot" or (event.get("event") == "action"
+                                           and name not in _RASAS_OWN
+                                           and not name.endswith("_form")):
+            return False
+    return True
+
+
+def masked_this_turn(tracker: Tracker) -> bool:
+    """Did the engine mask a CPR number, phone number or e-mail address in the message?
+    (engine/serve.py, engine/rest_channel.py put what they masked in its metadata.)"""
+    return bool(((tracker.latest_message or {}).get("metadata") or {}).get("masked"))
+
+
 def decided_first(run: Callable[..., Awaitable[Events]]) -> Callable[..., Awaitable[Events]]:
-    """Wraps an action's `run`: the turn's language is decided before the action speaks."""
+    """Wraps an action's `run`: the turn's language is decided before the action speaks, and
+    the person hears first if personal data was masked in their message."""
     @functools.wraps(run)
     async def run_in_the_persons_language(self: Any, dispatcher: Any, tracker: Tracker,
                                           domain: Any) -> Events:
+        if masked_this_turn(tracker) and first_action_this_turn(tracker):
+            dispatcher.utter_message(response="utter_personal_data_masked")
         language = None if decided_this_turn(tracker) else decide(tracker)
         if language is None or language == tracker.get_slot("language"):
             return await run(self, dispatcher, tracker, domain)

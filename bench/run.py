@@ -29,6 +29,8 @@ import httpx
 from bot.settings import load_settings
 from bot.stack import Stack
 
+from . import long_conversation
+
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_PYTHON = ROOT / ".venv-engine/bin/python"
 OUT = ROOT / "var" / "bench"
@@ -125,8 +127,9 @@ def serve_and_measure(rounds: int, rasa_workers: int = 1) -> dict:
             single = asyncio.run(load(url, 1, rounds * 5))
             many = asyncio.run(load(url, 50, rounds))
             paced = asyncio.run(load(url, 50, rounds, think_s=THINK_SECONDS))
+            long = long_conversation.converse(url) if rasa_workers == 1 else None
             return {"ready_s": ready, "single": single, "fifty": many, "fifty_paced": paced,
-                    "peak_rss_mb": stack.peak_rss_mb()}
+                    "long": long, "peak_rss_mb": stack.peak_rss_mb()}
         finally:
             stack.stop()
 
@@ -171,6 +174,8 @@ def report(results: dict) -> str:
                             measured["fifty_paced"])):
             lines.append(f"| {workers}: {label} | {row['p50_ms']:.0f} ms | "
                          f"{row['p95_ms']:.0f} ms | {row['turns']} | {row['lost_or_errored']} |")
+    if serve.get("long"):
+        lines += ["", long_conversation.HEADER, long_conversation.row(serve["long"])]
     ratio = serve["fifty"]["p95_ms"] / serve["single"]["p95_ms"]
     paced_ratio = scaled["fifty_paced"]["p95_ms"] / serve["fifty_paced"]["p95_ms"]
     rss = serve["peak_rss_mb"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 
 from bot.launcher import PRIVATE_UMASK, prepare, rasa_token
 from bot.settings import Settings
@@ -28,10 +29,19 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     started_at: float = 0.0
     ready_after: float | None = None
+    # Another tracker store class for Rasa (tests: one whose save is slowed), else the launcher's.
+    tracker_store_type: str | None = None
+    commands: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.rasa_port}"
+
+    @property
+    def action_host(self) -> str:
+        host = self.settings.action_host
+        return "127.0.0.1" if host in ("0.0.0.0", "::") else host
 
     @property
     def web_url(self) -> str:
@@ -46,15 +56,44 @@ class Stack:
 
     def start(self, env: dict[str, str]) -> "Stack":
         procfile = prepare(self.settings)
-        self.started_at = time.monotonic()
+        if self.tracker_store_type:
+            endpoints = self.settings.var_dir / "endpoints.yml"
+            config = yaml.safe_load(endpoints.read_text())
+            config["tracker_store"]["type"] = self.tracker_store_type
+            endpoints.write_text(yaml.safe_dump(config, sort_keys=False))
+        self.started_at, self.env = time.monotonic(), env
         for line in procfile.read_text().splitlines():
             name, command = line.split(": ", 1)
-            log = open(self._log(name), "w", opener=_private)
-            self.processes[name] = subprocess.Popen(
-                ["bash", "-c", command], env=env, stdout=log, stderr=subprocess.STDOUT,
-                umask=PRIVATE_UMASK,  # as under `make run`: what the servers create is 0600
-                start_new_session=True)  # own process group: stop() reaches the children too
+            self.commands[name] = command
+            self._spawn(name, "w")
         return self
+
+    def _spawn(self, name: str, mode: str) -> None:
+        log = open(self._log(name), mode, opener=_private)
+        self.processes[name] = subprocess.Popen(
+            ["bash", "-c", self.commands[name]], env=self.env, stdout=log,
+            stderr=subprocess.STDOUT,
+            umask=PRIVATE_UMASK,  # as under `make run`: what the servers create is 0600
+            start_new_session=True)  # own process group: stop() reaches the children too
+
+    def kill(self, name: str, signum: int = signal.SIGTERM, timeout: float = 30) -> None:
+        """Stop one server (its whole process group) and wait until it is gone."""
+        process = self.processes[name]
+        _signal_group(process.pid, signum)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
+        deadline = time.monotonic() + timeout  # its children may outlive the shell briefly
+        while _group_pids(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def restart(self, name: str, timeout: float = 240) -> float:
+        """Start one server again with its Procfile command; seconds until all are ready."""
+        self._spawn(name, "a")
+        self.started_at = time.monotonic()
+        return self.wait_until_ready(timeout)
 
     def wait_until_ready(self, timeout: float = 240) -> float:
         """Seconds from start until Rasa has its model, actions and web answer."""
@@ -73,7 +112,8 @@ class Stack:
         try:
             status = httpx.get(f"{self.rasa_url}/status", timeout=2,
                                params={"token": rasa_token(self.settings)})
-            actions = httpx.get(f"http://127.0.0.1:{self.settings.action_port}/health", timeout=2)
+            actions = httpx.get(f"http://{self.action_host}:{self.settings.action_port}/health",
+                                timeout=2)
             web = httpx.get(f"{self.web_url}/api/health", timeout=2)
         except httpx.HTTPError:
             return False

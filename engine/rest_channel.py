@@ -54,7 +54,7 @@ class BadRequest(Exception):
 
 def read_body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(request.body or b"")
+        body = json.loads((request.body or b"").decode("utf-8"))  # not UTF-16/32 guessed
     except (UnicodeDecodeError, ValueError):
         raise BadRequest(400, "the body must be a JSON object") from None
     if not isinstance(body, dict):

@@ -38,14 +38,19 @@ import functools
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 # One TensorFlow thread per message (MiniLM's encoder): the machine's other core is serving the
 # action server and the web service, and two threads per message fought them. Measured with 50
 # paced conversations: p95 162 -> 152 ms, one conversation p50 46 -> 39 ms. Read by Rasa at start.
 os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
 os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
+# Sanic's limit on a request body (its default: 100 MB). A chat message is a few kB; the REST
+# channel answers longer texts itself (engine/rest_channel.py). Also limits Rasa's model upload
+# API, which Samtale does not use (the model is loaded from models/).
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
 
 import jsonschema
 import rasa
@@ -59,7 +64,8 @@ from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import (ActionExecuted, ActionReverted, Event, Restarted,
+                                     SessionStarted, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY,
@@ -69,6 +75,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.masking import CPR, KINDS, mask_personal_data
 from engine import private_logs
+from engine.recent_history import recent_history
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +187,12 @@ async def run_sending_domain_when_missing(action: RemoteAction, output_channel: 
             events = await rasas_run(action, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         raise  # a form declining its slot: Rasa's own flow
-    except Exception as error:  # down, crashed, timed out, its database gone: say so, kindly
+    except Exception as error:  # down, crashed, timed out, its database gone
         _domain_held_by.pop(url, None)
         log.warning("action %s failed for conversation %s: %s", action.name(),
                     tracker.sender_id, type(error.__cause__ or error).__name__)
-        _action_failed.set(True)
-        apology = await nlg.generate(TECHNICAL_PROBLEM, tracker, output_channel.name())
-        return [create_bot_utterance(apology)]
+        _action_failed.set(True)  # the turn apologises and listens (below)
+        raise ActionServerFailed(action.name()) from None
     if url is not None:
         _domain_held_by[url] = domain_digest(domain)
     return events
@@ -194,6 +200,11 @@ async def run_sending_domain_when_missing(action: RemoteAction, output_channel: 
 
 # The person's apology when an action cannot run (domain/digressions.yml, both languages).
 TECHNICAL_PROBLEM = "utter_technical_problem"
+
+class ActionServerFailed(RasaException):
+    """An action call failed. Raised, not answered with events: a form whose validation
+    failed must not take the message as a valid answer and move on."""
+
 
 # Set by a failed action call; read by the turn's prediction loop in the same task.
 _action_failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_failed",
@@ -203,14 +214,19 @@ _action_failed: contextvars.ContextVar[bool] = contextvars.ContextVar("action_fa
 async def run_action_stopping_after_a_failure(processor: MessageProcessor, action: Any,
                                               tracker: DialogueStateTracker, output_channel: Any,
                                               nlg: Any, prediction: Any) -> bool:
-    """Rasa's `_run_action`; after an action call failed (and apologised), the turn ends
-    listening, as a turn does, instead of predicting more actions that would fail the same way.
-    The form stays active at its pending question, so the next message continues there."""
+    """Rasa's `_run_action`; when an action call failed, the person gets a short apology and
+    the turn ends listening, instead of predicting more actions that would fail the same way
+    (Rasa itself logged the failure and went on, usually to silence). The action's events are
+    lost, so a form stays at its pending question and the next message continues there."""
     token = _action_failed.set(False)
     try:
         more = await rasas_run_action(processor, action, tracker, output_channel, nlg, prediction)
         if not _action_failed.get():
             return more
+        apology = create_bot_utterance(
+            await nlg.generate(TECHNICAL_PROBLEM, tracker, output_channel.name()))
+        tracker.update(apology)
+        await output_channel.send_response(tracker.sender_id, apology.message())
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         return False
     finally:
@@ -255,7 +271,58 @@ def parse_payload_without_pipeline(processor: MessageProcessor, message: Any, tr
     return parse_data
 
 
+def predict_from_recent_history(processor: MessageProcessor,
+                                tracker: DialogueStateTracker) -> Any:
+    """The policies predict from the conversation's recent turns (engine/recent_history.py),
+    so a turn costs the same at the 500th message as at the 5th."""
+    if tracker.followup_action:  # Rasa's own shortcut, which clears it on the tracker itself
+        return rasas_predict(processor, tracker)
+    return rasas_predict(processor, recent_history(tracker, processor.domain))
+
+
+_RESETS, _REVERTS = (Restarted, SessionStarted), (ActionReverted, UserUtteranceReverted)
+
+
+def _latest_session_unreverted(tracker: DialogueStateTracker) -> Optional[list[Event]]:
+    """The events since the latest restart or session start, if none of them reverts another
+    (then every one of them is applied); None otherwise, when only Rasa's replay can tell."""
+    session: list[Event] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, _RESETS):
+            break
+        if isinstance(event, _REVERTS):
+            return None
+        session.append(event)
+    return session
+
+
+async def update_session_without_replay(processor: MessageProcessor,
+                                        tracker: DialogueStateTracker, output_channel: Any,
+                                        metadata: Optional[dict] = None) -> None:
+    """Rasa's `_update_tracker_session`, which asked `tracker.applied_events()` twice a message
+    (is the tracker empty? when was the latest message?): a replay of the whole history that
+    undoes every form step, O(history × form steps) -- 94% of Rasa's CPU at the 270th message
+    (py-spy). When nothing in the latest session was reverted, both answers are read off the
+    events directly; otherwise Rasa's own way."""
+    session = _latest_session_unreverted(tracker)
+    if session is None:
+        return await rasas_update_session(processor, tracker, output_channel, metadata)
+    expired = False
+    if processor.domain.session_config.are_sessions_enabled():
+        # As Rasa: the latest message of the latest session (applied events start there).
+        latest = next((e for e in session if isinstance(e, UserUttered)), None)
+        expired = latest is not None and ((time.time() - latest.timestamp) / 60 >
+                                          processor.domain.session_config.session_expiration_time)
+    if session and not expired:
+        return None
+    return await rasas_update_session(processor, tracker, output_channel, metadata)
+
+
+rasas_update_session = MessageProcessor._update_tracker_session
+MessageProcessor._update_tracker_session = update_session_without_replay
 rasas_parse_with_graph = MessageProcessor._parse_message_with_graph
+rasas_predict = MessageProcessor._predict_next_with_tracker
+MessageProcessor._predict_next_with_tracker = predict_from_recent_history
 rasas_handle_message = MessageProcessor._handle_message_with_tracker
 rasas_run_action = MessageProcessor._run_action
 MessageProcessor._handle_message_with_tracker = handle_message_with_masking

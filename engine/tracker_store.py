@@ -19,20 +19,23 @@ Deleting a person's data is part of the save. Rasa saves a turn after its action
 the tracker it holds in memory, the whole session included; the action that deleted the
 transcript (delete my data, a conversation without consent ending) records an erasure in the
 same transaction (bot/erasure.py). A save that finds an erasure at or after any of the tracker's
-events deletes the sender's events and writes only those newer than the erasure, in one
-transaction, and keeps nothing of the tracker in memory. No timer, no second pass.
+events deletes the sender's events and writes nothing of the turn that erased (only what the
+person wrote after the erasure, if anything), in one transaction, and keeps nothing of the
+tracker in memory: the next message starts afresh. No timer, no second pass.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import logging
 import os
 from collections import OrderedDict
 from typing import Any, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -40,6 +43,27 @@ from bot.erasure import TABLE as ERASURES, sender_hash
 
 CACHE_SIZE_VARIABLE = "SAMTALE_TRACKER_CACHE_SIZE"
 DEFAULT_CACHE_SIZE = 200  # trackers; a long conversation's tracker is a few hundred kB
+
+
+SQLITE_BUSY_SECONDS = 10  # waiting for another writer's lock (Rasa's default: 5)
+RETRY_DELAYS = (0.5, 1.0, 2.0)  # seconds before each new attempt after a database error
+
+log = logging.getLogger(__name__)
+
+
+async def _retrying(attempt: Any) -> Any:
+    """Runs the coroutine `attempt()` makes, again after a database error (a connection the
+    server ended, a locked SQLite file), a few times; then the error goes to Rasa (and the
+    REST channel apologises)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return await attempt()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            if delay is None:
+                raise
+            log.warning("tracker store: %s, trying again in %.1f s", type(error.orig).__name__,
+                        delay)
+            await asyncio.sleep(delay)
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -51,7 +75,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             self.engine.dispose()
             self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.QueuePool,
-                                           connect_args={"check_same_thread": False})
+                                           connect_args={"check_same_thread": False,
+                                                         "timeout": SQLITE_BUSY_SECONDS})
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        else:  # a restarted database server leaves dead connections in the pool: test first
+            self.engine.dispose()
+            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._summary_query = self._session_summary_query()
         self._insert = self.SQLEvent.__table__.insert()
@@ -65,6 +94,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._erasures_exist = False  # the migrations create the table; until then, none
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await _retrying(lambda: self._retrieve_or_reuse(sender_id))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save: the events the database does not hold yet, as the same rows. A save is
+        one transaction, so after a lost connection or a locked file it is simply made again."""
+        await _retrying(lambda: self._save_new_events(tracker))
+
+    async def _retrieve_or_reuse(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = self._saved.get(sender_id)
         if tracker is not None and tracker.events:
             with self.session_scope() as session:
@@ -75,8 +112,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._saved.pop(sender_id, None)
         return await super().retrieve(sender_id)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save: the events the database does not hold yet, as the same rows."""
+    async def _save_new_events(self, tracker: DialogueStateTracker) -> None:
         self._saved.pop(tracker.sender_id, None)  # if saving fails, nothing stale stays behind
         await self.stream_events(tracker)
         with self.session_scope() as session:
@@ -86,8 +122,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 # The person's data was deleted during this turn (or since the tracker was
                 # read): nothing from before the erasure is written back.
                 session.execute(self._delete_sender, {"sender_id": tracker.sender_id})
-                rows = [self._row(tracker.sender_id, event) for event in tracker.events
-                        if event.timestamp > erased_at]
+                rows = [self._row(tracker.sender_id, event)
+                        for event in self._written_after(tracker, erased_at)]
                 if rows:
                     session.execute(self._insert, rows)
                 session.commit()
@@ -102,6 +138,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._saved[tracker.sender_id] = tracker
             while len(self._saved) > self.cache_size:
                 self._saved.popitem(last=False)
+
+    @staticmethod
+    def _written_after(tracker: DialogueStateTracker, erased_at: float) -> list[Event]:
+        """What of the tracker may be written after an erasure: from the first message the
+        person sent after it, if any. The rest of the turn that erased (the confirmation, the
+        goodbye) is not kept either, so the next message starts a conversation afresh."""
+        events = list(tracker.events)
+        for index, event in enumerate(events):
+            if isinstance(event, UserUttered) and event.timestamp > erased_at:
+                return events[index:]
+        return []
 
     def _erased_at(self, session: Any, sender_id: Text) -> Optional[float]:
         """When the sender's data was last erased, or None."""

@@ -395,8 +395,9 @@ def web_service(settings: Settings, surface: str = "public", **changes: object) 
     """The web service under a real uvicorn on a free port, Rasa down (a closed port)."""
     port = int(free_port())
     public_url = f"http://127.0.0.1:{port}"
-    app = create_app(dataclasses.replace(settings, rasa_url="http://127.0.0.1:9",
-                                         public_url=public_url, **changes), surface=surface)
+    app = create_app(settings.model_copy(update=dict(rasa_url="http://127.0.0.1:9",
+                                                     public_url=public_url, **changes)),
+                     surface=surface)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
