@@ -10,26 +10,26 @@ possibilities). Pure apart from reading the two files once per process:
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from .data import LEXICON_DIR, LANGUAGES, Concept, LexiconError, Skill, Theme, load
+from .data import LANGUAGES, LEXICON_DIR, Concept, LexiconError, Skill, Theme, load
 from .matching import Matcher
 
-__all__ = ["Concept", "LexiconError", "Skill", "Theme", "extract_skills", "extract_themes",
-           "all_skills", "all_themes", "skill", "theme"]
+__all__ = ["Concept", "LexiconError", "Skill", "Theme", "all_skills", "all_themes",
+           "extract_skills", "extract_themes", "skill", "theme"]
 
 _FILES = {"skills": (LEXICON_DIR / "skills.yml", Skill),
           "themes": (LEXICON_DIR / "themes.yml", Theme)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _data(kind: str):
     path, concept_type = _FILES[kind]
     return load(Path(path), kind, concept_type)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _matcher(kind: str, language: str) -> Matcher:
     return Matcher(_data(kind), language)
 

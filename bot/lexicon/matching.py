@@ -10,7 +10,7 @@ Both sides are lower-cased and folded (æ→ae, ø→oe, å→aa).
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -27,7 +27,7 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pipeline(language: str) -> Language:
     """spaCy's blank tokenizer for the language plus lookup lemmas; built once per process."""
     import spacy  # imported here: the action server pays for spaCy only when a gift is parsed
@@ -39,7 +39,7 @@ def pipeline(language: str) -> Language:
     return nlp
 
 
-@lru_cache(maxsize=None)
+@cache
 def stop_words(language: str) -> frozenset[str]:
     return frozenset(fold(w) for w in pipeline(language).Defaults.stop_words)
 
