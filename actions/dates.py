@@ -218,6 +218,9 @@ def _month_part(m: re.Match, today: dt.date) -> dt.date | None:
     part, which = m.group(1), m.group(2)
     if part in ("i", "til") and which in _NOT_AFTER_I:
         return None  # "I may help", "I march" (folded to "i may") are verbs; "til jul" is Christmas
+    if part in ("i", "in", "by", "til", "inden", "before") and re.fullmatch(
+            rf"(?:the\s+)?{MONTH_WORD}", which):
+        return None  # "2 timer i måneden", "in the month of May": per month, or no date yet
     if which in _MONTHS:
         first = _upcoming(today, lambda y: _last_day(y, _MONTHS[which]))
         if first is None:
@@ -328,6 +331,7 @@ RULES: list[tuple[str, Rule]] = [
      lambda m, t: _next_weekday(t, 5, allow_today=True) if t.weekday() != 6 else t),
     (NEXT_WEEK, lambda m, t: _monday(t) + dt.timedelta(days=7)),
     (r"\b(?:i\s+denne\s+uge|denne\s+uge|i\s+loebet\s+af\s+ugen|this\s+week|"
+     r"(?:i\s+)?slutningen\s+af\s+ugen|"
      r"(?:by\s+)?the\s+end\s+of\s+the\s+week|sidst\s+paa\s+ugen|inden\s+weekenden)\b",
      lambda m, t: max(_monday(t) + dt.timedelta(days=4), t)),
     (r"\b(?:i\s+aar|i\s+loebet\s+af\s+aaret|inden\s+aarets\s+udgang|this\s+year|"

@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 
 from .data import LANGUAGES, LEXICON_DIR, Concept, LexiconError, Skill, Theme, load
-from .matching import Matcher
+from .matching import Matcher, build_pipeline
 
 __all__ = ["Concept", "LexiconError", "Skill", "Theme", "all_skills", "all_themes",
-           "extract_skills", "extract_themes", "skill", "theme"]
+           "extract_skills", "extract_themes", "skill", "theme", "warm_up"]
 
 _FILES = {"skills": (LEXICON_DIR / "skills.yml", Skill),
           "themes": (LEXICON_DIR / "themes.yml", Theme)}
@@ -30,8 +30,22 @@ def _data(kind: str):
 
 
 @cache
+def _pipeline(language: str):
+    """One spaCy pipeline per language, shared by the skills and the themes."""
+    return build_pipeline(language, [term.text for kind in _FILES for term in _data(kind).terms
+                                     if term.language == language])
+
+
+@cache
 def _matcher(kind: str, language: str) -> Matcher:
-    return Matcher(_data(kind), language)
+    return Matcher(_data(kind), language, _pipeline(language))
+
+
+def warm_up() -> None:
+    """Build everything now (a server calls this at start, so no person waits for it)."""
+    for language in LANGUAGES:
+        for kind in _FILES:
+            _matcher(kind, language)
 
 
 def _language(language: str | None) -> str:

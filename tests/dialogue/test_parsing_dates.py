@@ -40,6 +40,8 @@ SATURDAY = dt.date(2026, 11, 28)
     ("midt i april", SPRING, "2027-04-15"),
     ("tirsdag om en uge", MONDAY, "2026-12-01"),
     ("den 15.", MONDAY, "2026-12-15"),
+    ("i slutningen af ugen", MONDAY, "2026-11-27"),
+    ("inden næste måned", YEAR_END, "2026-12-31"),
 ])
 def test_danish_dates(text, today, expected):
     assert parsing.parse_due_date(text, today=today).isoformat() == expected
@@ -107,7 +109,7 @@ def test_holidays_fall_on_the_right_day_of_the_right_year(text, today, expected)
 @pytest.mark.parametrize("text", [
     "jeg er sygeplejerske", "når jeg kan", "det ved jeg ikke", "snart", "senere",
     "så hurtigt som muligt", "når jeg får tid", "det kommer an på vejret", "2 timer om ugen",
-    "en gang om ugen", "kl. 16", "kl. 10.11", "jeg har 2 børn", "i morges", "en halv time",
+    "en gang om ugen", "2 timer i måneden", "en gang i måneden", "kl. 16", "kl. 10.11", "jeg har 2 børn", "i morges", "en halv time",
     "banan", "<script>alert(1)</script>", "", "🙂🙂",
 ])
 def test_danish_text_without_a_date_gives_none(text):
