@@ -44,12 +44,18 @@ def build_pipeline(language: str, terms: Iterable[str]) -> Language:
         table: dict[str, str] = load_language_data(registry.lookups.get(language)["lemma_lookup"])
         words = {token.text for term in terms for token in nlp.make_doc(term.lower())}
         lemmas = {table.get(word, word) for word in words}
-        kept = {form: lemma for form, lemma in table.items() if lemma in lemmas or form in words}
+        # Copies, so that no string of the big table outlives it (they would pin its memory).
+        kept = {_copy(form): _copy(lemma) for form, lemma in table.items()
+                if lemma in lemmas or form in words}
         del table
         lookups = Lookups()
         lookups.add_table("lemma_lookup", kept)
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
     return nlp
+
+
+def _copy(text: str) -> str:
+    return text.encode().decode()
 
 
 @cache
