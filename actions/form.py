@@ -307,6 +307,10 @@ class ValidateSamtaleForm(FormValidationAction):
             dispatcher.utter_message(response="utter_ack_no_date")
             return {"commitment_due": plan.DECLINED}
         due = parsing.parse_due_date(text)
+        if (due is None or due < dt.date.today()) and tracker.get_slot("reasking"):
+            # Asked once more and still no date: the promise stands without one (due stays null).
+            dispatcher.utter_message(response="utter_ack_no_date")
+            return {"commitment_due": plan.DECLINED}
         if due is None or due < dt.date.today():
             dispatcher.utter_message(response="utter_not_a_date")
             return {"commitment_due": None}
@@ -319,12 +323,12 @@ class ValidateSamtaleForm(FormValidationAction):
         text = _free_text(value) or ""
         availability = parsing.extract_availability(text)
         result = self._record_text("gift", slot, value, dispatcher, tracker, {
-            "skills": parsing.extract_skills(text, tracker.get_slot("language") or "da"),
+            **parsing.gift_skills(text, tracker.get_slot("language") or "da"),
             "availability": availability})
         if result[slot]:
             dispatcher.utter_message(response="utter_ack_gift")
             if availability:
-                result["gift_time"] = availability
+                result["gift_time"] = availability["text"]
         return result
 
     def validate_gift(self, value: Any, dispatcher: CollectingDispatcher,
@@ -355,9 +359,11 @@ class ValidateSamtaleForm(FormValidationAction):
         text = _free_text(value)
         if text is None or _intent(tracker) == "deny" or parsing.is_dont_know(text):
             return {"gift_time": plan.DECLINED}
-        availability = parsing.extract_availability(text) or text
+        # Words without a day or time ("når det passer") are kept as the person's words.
+        availability = parsing.extract_availability(text) or {
+            "text": text.strip(), "days": [], "time_of_day": None}
         outcomes.add_details(tracker.get_slot("gift_outcome_id"), {"availability": availability})
-        return {"gift_time": availability}
+        return {"gift_time": availability["text"]}
 
     # --- moving on, rounding off ------------------------------------------------------------------
 

@@ -1,16 +1,20 @@
-"""Pure text parsing for the conversations: choices, dates, skills, availability, language.
+"""Pure text parsing for the conversations: choices, ladder steps, "no doubts", skills.
 
-No I/O and no Rasa here, so every rule is unit-tested with plain strings.
-Danish is often typed without æøå (ae/oe/aa), so every lexicon is matched on a folded form.
+No Rasa here, so every rule is unit-tested with plain strings; the only I/O is reading the
+skills lexicon and the language model once per process. Dates live in actions/dates.py,
+availability in actions/availability.py, the language identifier in actions/langid.py.
+Danish is often typed without æøå (ae/oe/aa), so every word list is matched on a folded form.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-import dateparser
-from dateparser.search import search_dates
+from bot import lexicon
+
+from .availability import availability_text, extract_availability  # noqa: F401 (re-exported)
+from .dates import parse_due_date  # noqa: F401 (re-exported)
+from .langid import detect_language  # noqa: F401 (re-exported)
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"})
 
@@ -45,13 +49,60 @@ def parse_yes_no(text: str) -> bool | None:
     return yes
 
 
-_NONE_ANSWERS = ["ingen", "intet", "nej", "nope", "none", "nothing", "no", "ikke noget",
-                 "ingenting", "nej ingen", "not really", "ikke rigtig", "nej ikke rigtig"]
+# A "no" to the doubt question: the no itself, what softens it, and ways of saying "no doubts".
+_NO_CORE = ["nej", "nej tak", "nope", "no", "nah", "nix", "no thanks", "ingen", "intet", "ingenting",
+       "ikke noget", "ikke nogen", "ikke rigtig", "egentlig ikke", "i grunden ikke", "slet ikke",
+       "overhovedet ikke", "ikke umiddelbart", "ikke som saadan", "ikke lige nu", "none",
+       "nothing", "not really", "not at all", "not right now", "not for now", "nothing really"]
+_NO_DOUBTS = [
+    "ingen tvivl", "ikke nogen tvivl", "ingen bekymringer", "ingen betaenkeligheder",
+    "ingen forbehold", "ingen indvendinger", "ingen spoergsmaal", "ingen problemer",
+    "komme i tanke om", "kommer i tanke om", "kan ikke komme i tanke om", "tryg ved",
+    "tilfreds med", "ikke bekymret", "ikke nervoes", "fint med mig", "alt er godt", "alt godt",
+    "det er fint", "helt fint", "no doubts", "no doubt", "no concerns", "no worries",
+    "no reservations", "no objections", "no questions", "no problems", "nothing comes to mind",
+    "nothing springs to mind", "comes to mind", "think of anything", "think of any",
+    "that i can think of", "fine with it", "comfortable with it", "happy with it",
+    "ok with it", "okay with it", "not worried", "all good", "i'm good", "im good"]
+# Words that may stand around a "no" without making it a doubt ("nej, jeg er ret tryg ved det").
+_FILLER = {
+    "jeg", "i", "har", "have", "has", "had", "er", "am", "is", "are", "'m", "m", "det", "it",
+    "its", "it's", "that", "der", "ret", "quite", "pretty", "fairly", "very", "meget", "egentlig",
+    "egentligt", "really", "actually", "vist", "tror", "think", "guess", "suppose", "umiddelbart",
+    "her", "here", "lige", "nu", "now", "right", "for", "at", "all", "ikke", "not", "no",
+    "rigtig", "nogen", "noget", "any", "anything", "some", "thanks", "tak", "ellers", "otherwise",
+    "saa", "so", "well", "altsaa", "hmm", "oeh", "naa", "saadan", "faktisk", "og", "and", "med",
+    "with", "om", "about", "fine", "ok", "okay", "godt", "good", "jo", "ja", "yes", "don't",
+    "dont", "do", "does", "can't", "cant", "cannot", "kan", "can", "could", "mind", "comes", "to",
+    "the", "moment", "currently", "pt", "p.t", "tiden", "there", "isn't", "isnt", "aren't",
+    "arent", "mig", "me", "my", "mine", "min", "mit", "personally", "personligt", "helt",
+    "totally", "completely", "bare", "just", "i'm", "im", "i've", "ive", "i'd", "that's", "thats",
+    "there's"}
+
+
+def _consume(tokens: list[str], phrases: Iterable[str]) -> tuple[list[str], bool]:
+    """The tokens left after removing every occurrence of the phrases (longest first)."""
+    found = False
+    for phrase in sorted(phrases, key=lambda p: -len(p.split())):
+        parts = phrase.split()
+        i = 0
+        while i + len(parts) <= len(tokens):
+            if tokens[i:i + len(parts)] == parts:
+                del tokens[i:i + len(parts)]
+                found = True
+            else:
+                i += 1
+    return tokens, found
 
 
 def is_none_answer(text: str) -> bool:
-    """'Nothing' / 'ingen' — a valid answer to the dissent question, recorded as such."""
-    return " ".join(words(fold(text))) in _NONE_ANSWERS
+    """A no-doubts answer to the dissent question ("nej, egentlig ikke", "nothing comes to
+    mind", "nej, jeg er ret tryg ved det"), but not a doubt that starts with "nej"
+    ("nej, jeg tror ikke kommunen lytter"): beyond the no, only filler words may remain."""
+    tokens = words(fold(text))
+    tokens, said_no_doubts = _consume(tokens, _NO_DOUBTS)
+    tokens, said_no = _consume(tokens, _NO_CORE)
+    return (said_no or said_no_doubts) and all(t in _FILLER for t in tokens)
 
 
 _DONT_KNOW = ["ved ikke", "ved det ikke", "det ved jeg ikke", "aner det ikke", "ved ikke endnu",
@@ -86,219 +137,66 @@ def parse_invitation_answer(text: str) -> str | None:
     return "accepted" if answer else "declined"
 
 
-_ORDINALS = {"1": 1, "en": 1, "et": 1, "one": 1, "foerste": 1, "first": 1,
-             "2": 2, "to": 2, "two": 2, "anden": 2, "second": 2,
-             "3": 3, "tre": 3, "three": 3, "tredje": 3, "third": 3,
-             "4": 4, "fire": 4, "four": 4, "fjerde": 4, "fourth": 4}
+_CARDINALS = {"en": 1, "et": 1, "een": 1, "one": 1, "to": 2, "two": 2, "tre": 3, "three": 3,
+              "fire": 4, "four": 4}
+_ORDINALS = {"foerste": 1, "first": 1, "1st": 1, "anden": 2, "andet": 2, "second": 2, "2nd": 2,
+             "tredje": 3, "third": 3, "3rd": 3, "fjerde": 4, "fourth": 4, "4th": 4}
+# A number word counts only next to a word that makes it a step: "en", "et" and "to" are also
+# Danish articles and English "to", "anden" is also "other", "first" also "at first".
+_STEP_BEFORE = {"trin", "trinnet", "step", "nummer", "number", "nr", "no", "niveau", "level",
+                "rung", "option", "mulighed", "#"}
+_ORDINAL_BEFORE = _STEP_BEFORE | {"the", "den", "det"}
+_STEP_AFTER = {"one", "step", "trin", "level", "niveau", "rung", "option", "mulighed", "ones"}
+_ONLY_WITH_A_STEP_WORD = {"en", "et", "een", "to", "anden", "andet", "first", "one"}
+
+
+def _step_candidates(tokens: list[str]) -> list[int]:
+    if len(tokens) == 1:  # "to", "anden", "3": a one-word answer is the step itself
+        value = _CARDINALS.get(tokens[0]) or _ORDINALS.get(tokens[0])
+        return [int(tokens[0])] if tokens[0].isdigit() else [value] if value else []
+    short = len(tokens) <= 3
+    values = []
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token.isdigit():
+            if short or before in _STEP_BEFORE | {"paa", "at", "on"} or after in _STEP_AFTER:
+                values.append(int(token))
+        elif token in _CARDINALS:
+            context = before in _STEP_BEFORE or (before in {"paa"} and token != "en")
+            if context or (short and token not in _ONLY_WITH_A_STEP_WORD):
+                values.append(_CARDINALS[token])
+        elif token in _ORDINALS:
+            context = before in _ORDINAL_BEFORE or after in _STEP_AFTER
+            if context or (short and token not in _ONLY_WITH_A_STEP_WORD):
+                values.append(_ORDINALS[token])
+    return values
 
 
 def parse_step(text: str, top: int) -> int | None:
-    """A ladder step 1..top from a button value or from '3', 'trin tre', 'the second'.
-
-    Number words only count in short answers: "en" and "to" are also Danish articles and verbs.
-    """
-    tokens = words(fold(text))
-    for word in tokens:
-        step = _ORDINALS.get(word) if (word.isdigit() or len(tokens) <= 3) else None
-        if step and step <= top:
-            return step
-    return None
-
-
-# --- dates --------------------------------------------------------------------------------------
-
-_WEEKDAYS = {"mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "loerdag": 5,
-             "soendag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
-             "friday": 4, "saturday": 5, "sunday": 6}
-_NUMBERS = {"en": 1, "et": 1, "a": 1, "one": 1, "to": 2, "two": 2, "tre": 3, "three": 3,
-            "fire": 4, "four": 4, "fem": 5, "five": 5, "seks": 6, "six": 6}
-_UNITS_DAYS = {"dag": 1, "dage": 1, "day": 1, "days": 1, "uge": 7, "uger": 7, "week": 7,
-               "weeks": 7, "maaned": 30, "maaneder": 30, "month": 30, "months": 30}
-
-
-def _next_weekday(today: dt.date, weekday: int) -> dt.date:
-    ahead = (weekday - today.weekday()) % 7 or 7
-    return today + dt.timedelta(days=ahead)
-
-
-def _yearly(today: dt.date, month: int, day: int) -> dt.date:
-    this_year = dt.date(today.year, month, day)
-    return this_year if this_year >= today else dt.date(today.year + 1, month, day)
-
-
-def _named_date(folded: str, today: dt.date) -> dt.date | None:
-    """Dates that dateparser gets wrong or misses in Danish ('inden jul' is not July)."""
-    padded = f" {folded} "
-    if any(f" {w} " in padded for w in ("jul", "juleaften", "christmas", "xmas", "julen")):
-        return _yearly(today, 12, 24)
-    if any(f" {w} " in padded for w in ("nytaar", "nytaarsaften", "new year", "new year's")):
-        return _yearly(today, 12, 31)
-    if any(f" {w} " in padded for w in ("sommerferien", "sommerferie", "summer holidays",
-                                        "summer holiday", "sommer", "summer")):
-        return _yearly(today, 6, 30)
-    if any(f" {w} " in padded for w in ("foraaret", "spring", "foraar")):
-        return _yearly(today, 3, 31)
-    if any(f" {w} " in padded for w in ("weekenden", "weekend", "the weekend")):
-        return _next_weekday(today, 5) if today.weekday() != 5 else today
-    if any(f" {w} " in padded for w in ("i dag", "today", "idag")):
-        return today
-    if any(f" {w} " in padded for w in ("i morgen", "tomorrow", "imorgen")):
-        return today + dt.timedelta(days=1)
-    match = re.search(r"\b(?:om|in)\s+(\d+|\w+)\s+(\w+)", folded)
-    if match and match.group(2) in _UNITS_DAYS:
-        count = int(match.group(1)) if match.group(1).isdigit() else _NUMBERS.get(match.group(1))
-        if count:
-            return today + dt.timedelta(days=count * _UNITS_DAYS[match.group(2)])
-    for name, weekday in _WEEKDAYS.items():
-        if f" {name} " in padded:
-            return _next_weekday(today, weekday)
-    return None
-
-
-def parse_due_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
-    """The date a promise is due, from Danish or English ('på tirsdag', 'næste uge', 'by Friday').
-
-    Returns None when the text holds no date; the caller decides how kindly to ask again.
-    """
-    today = today or dt.date.today()
-    folded = " ".join(words(fold(text)))
-    named = _named_date(folded, today)
-    if named:
-        return named
-    settings = {"PREFER_DATES_FROM": "future",
-                "RELATIVE_BASE": dt.datetime.combine(today, dt.time()),
-                "REQUIRE_PARTS": []}
-    parsed = dateparser.parse(text, languages=["da", "en"], settings=settings)
-    if parsed is None:
-        found = search_dates(text, languages=["da", "en"], settings=settings) or []
-        # A lone English "may" is a verb far more often than a month.
-        found = [(span, when) for span, when in found
-                 if span.strip().lower() not in {"may", "maj", "march", "marts"}]
-        parsed = found[0][1] if found else None
-    if parsed is None:
+    """A step 1..top from a button value or an answer ("jeg står vist på trin nummer to",
+    "I'd say the second one", "probably step 3"); None when unclear ("mellem to og tre")."""
+    tokens = [t for t in re.findall(r"#|\d+(?:st|nd|rd|th)?|[^\W\d_]+(?:'[a-z]+)?",
+                                    fold(text)) if t]
+    tokens = [re.sub(r"^(\d+)(?:st|nd|rd|th)$", r"\1", t) if t[0].isdigit() and
+              t not in _ORDINALS else t for t in tokens]
+    values = set(_step_candidates(tokens))
+    if len(values) != 1:
         return None
-    return parsed.date()
+    step = values.pop()
+    return step if 1 <= step <= top else None
 
 
 # --- gifts: skills and availability --------------------------------------------------------------
 
-# Folded keyword -> skill label staff can filter on. Kept short and concrete on purpose.
-_SKILLS = {
-    "lektie": "homework help", "homework": "homework help", "tutor": "homework help",
-    "undervis": "teaching", "teach": "teaching", "laerer": "teaching",
-    "regnskab": "bookkeeping", "bogfoering": "bookkeeping", "accounting": "bookkeeping",
-    "bookkeeping": "bookkeeping", "revisor": "bookkeeping", "oekonomi": "finance",
-    "budget": "finance", "economist": "finance",
-    "lave mad": "cooking", "madlavning": "cooking", "kok": "cooking", "cook": "cooking",
-    "bage": "baking", "bake": "baking", "kage": "baking",
-    "musik": "music", "music": "music", "guitar": "music", "klaver": "music", "piano": "music",
-    "synge": "music", "sing": "music", "kor": "music",
-    "cykel": "repairs", "cykler": "repairs", "bike": "repairs", "reparer": "repairs",
-    "repair": "repairs", "fix": "repairs", "haandvaerk": "repairs", "toemrer": "repairs",
-    "have": "gardening", "garden": "gardening", "plante": "gardening", "gartner": "gardening",
-    "computer": "IT", "it": "IT", "edb": "IT", "digital": "IT", "programm": "IT",
-    "tolk": "interpreting", "interpret": "interpreting", "oversaet": "interpreting",
-    "translat": "interpreting", "arabisk": "interpreting", "arabic": "interpreting",
-    "koere": "driving", "bil": "driving", "drive": "driving", "car": "driving",
-    "sport": "sports", "fodbold": "sports", "football": "sports", "traener": "sports",
-    "coach": "sports", "idraet": "sports", "loeb": "sports",
-    "mentor": "mentoring", "lytte": "listening", "listen": "listening",
-    "besoeg": "visiting", "visit": "visiting", "aeldre": "elderly care",
-    "elderly": "elderly care", "boern": "children", "children": "children", "kids": "children",
-    "unge": "young people", "young": "young people", "youth": "young people",
-    "sygeplej": "health", "nurse": "health", "sundhed": "health", "health": "health",
-    "juri": "legal", "legal": "legal", "advokat": "legal", "lawyer": "legal",
-    "kunst": "arts", "tegne": "arts", "male": "arts", "art": "arts", "paint": "arts",
-    "foto": "photography", "photo": "photography", "skriv": "writing", "writ": "writing",
-    "organis": "organising", "arrangere": "organising", "planlaeg": "organising",
-    "organi": "organising", "event": "organising",
-}
-
-
-# Keywords that are everyday words in the other language: Danish "have" (garden) is English
-# "have", Danish "male" (paint) is English "male"; Danish "drive" means running a club.
-_FALSE_FRIENDS = {"en": {"have", "male", "it"}, "da": {"art", "drive", "listen"}}
-
-
-def extract_skills(text: str, language: str = "da") -> list[str]:
-    """Skill labels mentioned in a gift answer, in the order first mentioned, without repeats."""
-    folded = fold(text)
-    tokens = words(folded)
-    found: list[tuple[int, str]] = []
-    false_friends = _FALSE_FRIENDS.get(language, set())
-    for key, label in _SKILLS.items():
-        if key in false_friends:
-            continue
-        if " " in key:
-            position = folded.find(key)
-        else:
-            position = next((folded.find(t) for t in tokens
-                             if t.startswith(key) and (len(key) > 3 or t == key)), -1)
-        if position >= 0:
-            found.append((position, label))
-    ordered: list[str] = []
-    for _, label in sorted(found):
-        if label not in ordered:
-            ordered.append(label)
-    return ordered
-
-
-_AVAILABILITY = [
-    r"\b(?:hver|every|om|on)\s+(?:mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:e|en|s)?\b",
-    r"\b(?:mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag)e\b",
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s\b",
-    r"\b(?:i\s+)?weekend(?:en|er|s)?\b",
-    r"\b(?:om\s+)?(?:aften(?:en|er)?|eftermiddag(?:en|e)?|formiddag(?:en|e)?|morgenen"
-    r"|evenings?|afternoons?|mornings?)\b",
-    r"\b(?:hverdage|weekdays)\b",
-    r"\b\d+\s*(?:timer?|hours?)\s*(?:om|a|per|pr\.?|i)\s*(?:ugen|week|maaneden|month)\b",
-    r"\b(?:en|et|to|tre|one|two|three|a few|et par)\s+(?:timer?|hours?)\s*(?:om|a|per|i)"
-    r"\s*(?:ugen|week|maaneden|month)\b",
-    r"\b(?:i\s+)?(?:ferien|sommerferien|holidays)\b",
-    r"\b(?:hele tiden|anytime|any time|fleksibelt|flexible)\b",
-]
-
-
-def extract_availability(text: str) -> str | None:
-    """The time someone offers, as they said it ('onsdag eftermiddag', '2 hours a week')."""
-    # Fold character by character, remembering where each folded character came from, so the
-    # span found in the folded text maps back onto the person's own spelling.
-    folded, origin = "", []
-    for index, char in enumerate(text):
-        piece = fold(char)
-        folded += piece
-        origin += [index] * len(piece)
-    spans = [match.span() for pattern in _AVAILABILITY for match in re.finditer(pattern, folded)]
-    if not spans:
-        return None
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    return text[origin[start]:origin[end - 1] + 1].strip()
+def gift_skills(text: str, language: str | None) -> dict[str, list[str]]:
+    """A gift's skills for its outcome details: labels in the conversation's language (what
+    staff and the person read) and canonical ids (what staff filter and match on)."""
+    found = lexicon.extract_skills(text, language)
+    return {"skills": [s.label(language) for s in found], "skill_ids": [s.id for s in found]}
 
 
 # --- language -----------------------------------------------------------------------------------
-
-_EN = {"the", "and", "i", "you", "is", "are", "to", "of", "what", "my", "can", "would", "want",
-       "we", "it", "in", "please", "with", "have", "this", "that", "for", "like", "do", "not",
-       "english", "hello", "hi", "thanks", "yes", "no", "why", "me", "speak", "help", "could"}
-_DA = {"jeg", "og", "du", "er", "det", "at", "en", "til", "på", "paa", "med", "ikke", "vil",
-       "gerne", "kan", "hvad", "hvorfor", "min", "mit", "vi", "har", "som", "for", "af", "dansk",
-       "hej", "tak", "ja", "nej", "mig", "tale", "godt", "også", "ogsaa", "lige", "hjælp"}
-
-
-def detect_language(text: str) -> str | None:
-    """'en' or 'da' when the message clearly is one of them, None when it is too short to say."""
-    tokens = words(text)
-    if len(tokens) < 3:
-        return None
-    english = sum(t in _EN for t in tokens)
-    danish = sum(t in _DA for t in tokens) + 2 * bool(re.search(r"[æøå]", text.lower()))
-    if english >= 2 and english >= 2 * danish:
-        return "en"
-    if danish >= 2 and danish >= 2 * english:
-        return "da"
-    return None
-
 
 def requested_language(text: str) -> str | None:
     """The language named in a switch request ('English please', 'på dansk'), if any."""

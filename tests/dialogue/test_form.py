@@ -142,7 +142,10 @@ def test_a_gift_keeps_skills_and_availability(domain, action_store):
     events, _ = run(FORM, tracker, domain)
     assert slot_events(events)["gift_time"] == "hver onsdag eftermiddag"
     [gift] = action_store.outcomes_for("anna")
-    assert gift["details"] == {"skills": ["homework help"], "availability": "hver onsdag eftermiddag"}
+    assert gift["details"] == {
+        "skills": ["lektiehjælp"], "skill_ids": ["homework_help"],
+        "availability": {"text": "hver onsdag eftermiddag", "days": ["wed"],
+                         "time_of_day": "afternoon"}}
 
 
 def test_delete_my_data_asks_first_then_erases_everything(domain, action_store):

@@ -59,8 +59,10 @@ def test_a_danish_citizen_holds_all_six_conversations(stack):
     assert outcomes["possibility"]["text"] == ("Jeg drømmer om en fælleshave i Vollsmose, "
                                                "hvor naboer mødes")
     assert outcomes["ownership"]["details"]["ladder_step"] == 3
-    assert outcomes["gift"]["details"]["skills"] == ["cooking", "homework help"]
-    assert outcomes["gift"]["details"]["availability"] == "hver onsdag eftermiddag"
+    assert outcomes["gift"]["details"]["skills"] == ["madlavning", "lektiehjælp"]
+    assert outcomes["gift"]["details"]["skill_ids"] == ["cooking", "homework_help"]
+    assert outcomes["gift"]["details"]["availability"] == {
+        "text": "hver onsdag eftermiddag", "days": ["wed"], "time_of_day": "afternoon"}
     assert all(o["language"] == "da" and o["role"] == "citizen" and o["status"] == "new"
                for o in outcomes.values())
     conversation = stack.staff.get(f"/api/conversations/{anna}").json()
@@ -95,7 +97,8 @@ def test_an_english_employee_enters_gift_directly_and_is_offered_the_rest(stack)
     outcomes = {o["kind"]: o for o in stack.outcomes(sam)}
     assert set(outcomes) == {"gift", "dissent"}
     assert outcomes["gift"]["details"]["profession_step"] == 3
-    assert outcomes["gift"]["details"]["availability"] == "two hours a week"
+    assert outcomes["gift"]["details"]["availability"] == {
+        "text": "two hours a week", "days": [], "time_of_day": None, "hours_per_week": 2.0}
     assert outcomes["dissent"]["details"] == {"none": True}
     assert {o["language"] for o in outcomes.values()} == {"en"}
     assert {o["role"] for o in outcomes.values()} == {"employee"}
