@@ -277,8 +277,16 @@ class AccountStore:
     def record_failure(self, key: str, *, now: datetime, window: timedelta,
                        block_for: Any) -> dict[str, Any]:
         """Count one failed sign-in for key; `block_for(failures) -> timedelta | None` says how
-        long the key must wait now. Failures older than `window` are forgotten."""
+        long the key must wait now. Failures older than `window` are forgotten (and their rows
+        deleted here, so names typed once do not pile up)."""
         with self._session(write=True) as session:
+            session.execute(
+                delete(LoginThrottle)
+                .where(LoginThrottle.key != key, LoginThrottle.last_failure_at <= now - window,
+                       (LoginThrottle.blocked_until.is_(None))
+                       | (LoginThrottle.blocked_until <= now))
+                .execution_options(synchronize_session=False)
+            )
             row = session.get(LoginThrottle, key)
             if row is None:
                 row = LoginThrottle(key=key, failures=0, last_failure_at=now)

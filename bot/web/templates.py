@@ -5,15 +5,18 @@
 
 Templates get: `t(key, **params)` (the UI text in the reader's language, from
 bot/web/translations/*.yml), `csrf_input()` (the hidden field every POST form needs),
-`current_user` (a CurrentUser or None) and `lang` ("da" or "en"). Autoescape is on, so user text
+`current_user` (a CurrentUser or None), `lang` ("da" or "en") and the filter `when`
+(a datetime in Danish local time). Autoescape is on, so user text
 is always shown, never run.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
@@ -31,6 +34,7 @@ TRANSLATIONS_DIR = HERE / "translations"
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
 LANGUAGE_COOKIE = "samtale_lang"
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")  # the municipalities' clock, summer time included
 
 
 def load_translations(directory: Path = TRANSLATIONS_DIR) -> dict[str, dict[str, str]]:
@@ -90,6 +94,18 @@ def _csrf_token(context: jinja2.runtime.Context) -> str:
     return csrf.token_for(context["request"])
 
 
+def when(value: datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A time as staff in Denmark read it: local time, minutes, no seconds."""
+    if value is None:
+        return translate(language, "common.never")
+    return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, value: datetime | None) -> str:
+    return when(value, context["lang"])
+
+
 def _context(request: Request) -> dict[str, Any]:
     return {"current_user": getattr(request.state, "user", None), "lang": ui_language(request)}
 
@@ -104,3 +120,4 @@ templates = Jinja2Templates(
     context_processors=[_context],
 )
 templates.env.globals.update(t=_t, csrf_input=_csrf_input, csrf_token=_csrf_token)
+templates.env.filters["when"] = _when

@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.store.accounts import AccountStore
 from bot.store.models import utcnow
+from bot.web.staff import passwords
 from bot.web.staff.passwords import hash_password
 
 PASSWORD = "kaffe-og-kage-hver-dag"  # every test user's password unless a test picks another
@@ -32,6 +34,15 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id, at a lower cost than production's 64 MiB x 3 passes: hundreds of sign-ins
+    per run would otherwise take minutes on two shared cores. The CLI test runs as a separate
+    process and checks that production's parameters are the ones stored."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192,
+                                                             parallelism=1))
 
 
 @pytest.fixture

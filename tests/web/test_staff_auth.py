@@ -374,10 +374,57 @@ def test_logins_and_logouts_are_audited_with_address(
 def test_every_text_key_in_the_templates_exists_in_both_languages() -> None:
     used = set()
     for template in Path(TEMPLATES_DIR).rglob("*.html"):
-        used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", template.read_text()))
+        used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']\s*[,)]""", template.read_text()))
     assert used, "no t(...) calls found"
     missing = sorted(key for key in used if key not in TRANSLATIONS)
     assert not missing
     for key, texts in TRANSLATIONS.items():
         assert set(texts) == {"da", "en"}, key
         assert all(isinstance(text, str) and text.strip() for text in texts.values()), key
+
+
+def test_every_text_key_the_code_uses_exists() -> None:
+    from bot.web.staff import account, csrf, throttle, users
+    from bot.web.staff.passwords import WeakPassword, check_strength
+
+    code = "".join(path.read_text() for path in Path(account.__file__).parent.glob("*.py"))
+    passed = (r"""(?:_key=|translate\([^,()]+,\s*|CsrfFailed\(|error_page\(request, \d+, )"""
+              r"""["']([\w.]+)["']""")
+    literal = set(re.findall(passed, code))
+    dynamic = {f"account.done_{done}" for done in account.DONE}
+    dynamic |= {f"users.done_{done}" for done in users.DONE}
+    dynamic |= {f"login.locked_{policy.kind}" for policy in (throttle.ACCOUNT, throttle.ADDRESS)}
+    dynamic |= {f"role.{role}" for role in ("staff", "trainer", "admin")}
+    dynamic |= {f"language.{code}" for code in ("da", "en")}
+    for weak in ("short", "a" * 20, "karen-har-en-kode"):
+        with pytest.raises(WeakPassword) as refused:
+            check_strength(weak, username="karen")
+        dynamic.add(f"password.{refused.value.rule}")
+    missing = sorted(key for key in literal | dynamic if key not in TRANSLATIONS)
+    assert not missing
+    assert len(literal) > 20 and csrf.FIELD == "csrf_token"
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/account", "/staff/account/2fa"])
+def test_every_signed_in_page_needs_a_session(
+    client: TestClient, signed_in: Callable[..., TestClient], path: str
+) -> None:
+    assert client.get(path, follow_redirects=False).headers["location"] == (
+        f"/staff/login?next={path}")
+    for role in ("staff", "trainer", "admin"):
+        assert signed_in(role).get(path).status_code == 200
+
+
+def test_staff_home_sends_to_the_inbox_once_it_exists(
+    app: FastAPI, signed_in: Callable[..., TestClient]
+) -> None:
+    client = signed_in("staff")
+    assert "Forside" in visible_text(client.get("/staff/"))
+
+    def inbox(user: Annotated[CurrentUser, Depends(require_user)]) -> dict[str, str]:
+        return {"inbox_of": user.username}
+
+    app.add_api_route("/staff/inbox", inbox, methods=["GET"])
+    response = client.get("/staff/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/staff/inbox"
+    assert client.get("/staff/").json() == {"inbox_of": "staff-user"}

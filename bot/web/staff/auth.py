@@ -121,10 +121,10 @@ def load_user(request: Request) -> CurrentUser | None:
     found = accounts(request).get_session(sha256(cookie), now=at)
     if found is None:
         return None
+    request.state.session_hash = found["id_hash"]  # CSRF tokens are bound to it
     if found["second_factor_pending"]:
         request.state.pending_session = found
         return None
-    request.state.session_hash = found["id_hash"]
     request.state.user_row = found["user"]
     request.state.user = CurrentUser.from_row(found["user"])
     if at - found["last_seen_at"] >= TOUCH_EVERY:
@@ -204,6 +204,7 @@ def start_session(
         accounts(request).delete_session(sha256(old))
     token, token_hash = new_secret_token()
     at = now(request)
+    accounts(request).delete_expired_sessions(now=at)  # housekeeping at the rare moment of sign-in
     lifetime = SECOND_FACTOR_WAIT if second_factor_pending else SESSION_IDLE
     accounts(request).create_session(
         id_hash=token_hash, user_id=user_id, expires_at=at + lifetime,

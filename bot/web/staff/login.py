@@ -79,7 +79,6 @@ async def submit_code(request: Request, code: Text = "", next: Text = "/staff/")
     if pending is None:
         return _login_form(request, next_url=next_url, status_code=401,
                            error_key="login.code_expired")
-    request.state.session_hash = pending["id_hash"]  # the CSRF token is bound to this session
     await csrf.verify(request)
     accounts, at, address = auth.accounts(request), auth.now(request), auth.client_address(request)
     row = pending["user"]

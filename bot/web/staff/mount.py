@@ -10,7 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from bot.settings import ensure_secret
 from bot.store.accounts import AccountStore
 from bot.store.models import utcnow
-from bot.web.staff import account, errors, home, login
+from bot.web.staff import account, errors, home, login, users
+from bot.web.staff import audit as audit_page
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 CSRF_KEY_FILE = "staff_csrf_key"  # in var_dir, 0600, made once
@@ -22,6 +23,6 @@ def install(app: FastAPI) -> None:
     app.state.clock = utcnow  # tests replace it to move time forward
     app.state.csrf_key = ensure_secret(settings, None, CSRF_KEY_FILE).encode()
     app.mount("/staff/static", StaticFiles(directory=STATIC_DIR), name="staff-static")
-    for page in (login, home, account):
+    for page in (login, home, account, users, audit_page):
         app.include_router(page.router)
     errors.install(app)

@@ -12,25 +12,35 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 12
-MAX_LENGTH = 1024  # argon2 takes any length; refusing megabytes keeps a login cheap to check
+MAX_LENGTH = 1024
+MIN_DIFFERENT = 5  # argon2 takes any length; refusing megabytes keeps a login cheap to check
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 # Checked when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class WeakPassword(ValueError):
-    """The message says what the password lacks; it never repeats the password."""
+    """The message says what the password lacks; it never repeats the password.
+    `rule` and `params` let the pages say it in the reader's language (password.<rule>)."""
+
+    def __init__(self, rule: str, message: str, **params: int) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.params = params
 
 
 def check_strength(password: str, *, username: str = "") -> str:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"the password must be at least {MIN_LENGTH} characters long")
+        raise WeakPassword("too_short", f"the password must be at least {MIN_LENGTH} characters "
+                           "long", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"the password must be at most {MAX_LENGTH} characters long")
-    if len(set(password)) < 5:
-        raise WeakPassword("the password must use at least 5 different characters")
+        raise WeakPassword("too_long", f"the password must be at most {MAX_LENGTH} characters "
+                           "long", count=MAX_LENGTH)
+    if len(set(password)) < MIN_DIFFERENT:
+        raise WeakPassword("too_uniform", f"the password must use at least {MIN_DIFFERENT} "
+                           "different characters", count=MIN_DIFFERENT)
     if username and username.lower() in password.lower():
-        raise WeakPassword("the password must not contain the username")
+        raise WeakPassword("has_username", "the password must not contain the username")
     return password
 
 

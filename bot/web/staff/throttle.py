@@ -5,7 +5,8 @@ SQLite and PostgreSQL alike. Unknown usernames are counted like real ones, so th
 tell whether an account exists.
 
     account: failures 1-2 free; 3 -> wait 2 s; 4 -> wait 4 s; 5 -> locked 15 minutes
-    address: failures 1-9 free; 10 -> wait 2 s, doubling; 20 -> locked 15 minutes
+    address: failures 1-9 free; 10 -> wait 2 s, doubling up to 60 s; 20 -> locked 15 minutes
+The waits stay under a minute so that a patient guesser still reaches the lock inside the window.
 Failures older than 15 minutes are forgotten; a successful sign-in clears the account's count
 (not the address's: one valid account must not let an address guess others for free).
 """
@@ -27,12 +28,13 @@ class Policy:
     slow_from: int  # from this failure on, each try waits 2, 4, 8 ... seconds
     lock_at: int  # this many failures lock the key for `lock_for`
     lock_for: timedelta = timedelta(minutes=15)
+    longest_wait: int = 60  # seconds
 
     def wait_after(self, failures: int) -> timedelta | None:
         if failures >= self.lock_at:
             return self.lock_for
         if failures >= self.slow_from:
-            return timedelta(seconds=2 ** (failures - self.slow_from + 1))
+            return timedelta(seconds=min(self.longest_wait, 2 ** (failures - self.slow_from + 1)))
         return None
 
 
