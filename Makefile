@@ -50,7 +50,7 @@ migrate: setup ## create or upgrade the database tables (also done by make run)
 
 # Asks for the username here and for the password (twice, hidden) in bot/cli.py; never a default.
 admin: setup migrate ## create a staff admin account for the browser pages (/staff/login)
-	@read -p "Username for the new admin: " username && $(VENV)/python -m bot admin create "$$username" --role admin
+	@printf 'Username for the new admin: ' && read username && $(VENV)/python -m bot admin create "$$username" --role admin
 
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell
