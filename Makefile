@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean retention lock
+.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean retention lock migrate admin
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,13 @@ run: setup $(MODEL) ## start Rasa (5005), actions (5055) and the web service (80
 
 retention: .venv/.installed ## delete what is older than RETENTION_DAYS now (the web service does it hourly)
 	$(VENV)/python -m bot.retention
+
+migrate: setup ## create or upgrade the database tables (also done by make run)
+	$(VENV)/python -m bot migrate
+
+# Asks for the username here and for the password (twice, hidden) in bot/cli.py; never a default.
+admin: setup migrate ## create a staff admin account for the browser pages (/staff/login)
+	@printf 'Username for the new admin: ' && read username && $(VENV)/python -m bot admin create "$$username" --role admin
 
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell

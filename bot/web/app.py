@@ -23,6 +23,7 @@ from bot.web.api import conversations, health, outcomes
 from bot.web.janitor import run_janitor_forever
 from bot.web.ratelimit import ChatRateLimiter
 from bot.web.security import BodyLimitMiddleware, ChatCORSMiddleware, SecurityHeadersMiddleware
+from bot.web.staff import mount as staff
 
 Surface = Literal["all", "public", "staff"]
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, surface: Surface = "all") -> Fa
         apidocs.install(app)
     app.include_router(health.router, prefix="/api")
     if surface in ("all", "staff"):
+        staff.install(app)  # the staff pages under /staff/, their sessions, CSRF and error pages
         for router, prefix in staff_routers():
             app.include_router(router, prefix=prefix)
     if surface in ("all", "public"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from bot.web.deps import StoreDep, require_staff
+from bot.web.deps import StoreDep, api_user, require_staff
 from bot.web.schemas import (
     MAX_DB_INT,
     Kind,
@@ -16,6 +16,7 @@ from bot.web.schemas import (
     Status,
     safe_text,
 )
+from bot.web.staff.auth import audit
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], dependencies=[Depends(require_staff)])
 
@@ -37,7 +38,13 @@ def list_outcomes(
 
 @router.patch("/{outcome_id}", response_model=OutcomePublic)
 def update_outcome(
-    outcome_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)], update: OutcomeUpdate, store: StoreDep
+    outcome_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)], update: OutcomeUpdate, store: StoreDep,
+    request: Request,
 ) -> dict:
     # Only the fields the client sent change; an explicit null status is refused by the store.
-    return store.update_outcome(outcome_id, **update.model_dump(exclude_unset=True))
+    changes = update.model_dump(exclude_unset=True)
+    updated = store.update_outcome(outcome_id, **changes)
+    # The audit names the fields, never their text (a note may quote the person).
+    detail = {"fields": sorted(changes), "status": changes.get("status"), "via": "api"}
+    audit(request, api_user(request), "outcome.update", f"outcome:{outcome_id}", detail)
+    return updated
