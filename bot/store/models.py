@@ -70,6 +70,7 @@ class Outcome(Base):
         # A retried webhook call must not record the same answer twice.
         UniqueConstraint("conversation_id", "kind", "source_message_id"),
         Index(None, "kind", "status"),
+        Index(None, "created_at"),  # the inbox and the reports read newest first, by date
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +84,10 @@ class Outcome(Base):
     assignee: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
     source_message_id: Mapped[str | None] = mapped_column(String(255))
+    # Staff follow-up (migration 0004): whether a commitment was kept, once it is done, and when
+    # staff first answered (a status change or a note), for the handoff response time.
+    kept: Mapped[bool | None]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.now()
     )

@@ -22,7 +22,7 @@ from bot.settings import Settings, load_settings
 from . import validation as check
 from .database import WRITE_TRANSACTION, create_store_engine
 from .errors import ConsentRequired, UnknownOutcome
-from .models import Conversation, Outcome
+from .models import Conversation, Outcome, utcnow
 from .rasa_events import EVENTS, SPOKEN_TYPES, events_table_exists, transcript_line
 
 
@@ -220,6 +220,8 @@ class OutcomeStore:
             row = _get_outcome(session, outcome_id)
             for name, value in changes.items():
                 setattr(row, name, value)
+            if row.answered_at is None and ("status" in changes or changes.get("note")):
+                row.answered_at = utcnow()  # the first answer, for the handoff response time
             session.flush()
             return _outcome_dict(row)
 
