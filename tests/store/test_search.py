@@ -8,7 +8,6 @@ import pytest
 from bot.store import OutcomeStore, migrate
 from bot.store.followup import FollowUp, InboxFilters
 from bot.store.search import lexemes, query_terms
-
 from tests.conftest import _postgres_database
 
 CORPUS = [

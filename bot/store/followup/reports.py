@@ -161,10 +161,10 @@ def _gifts(session: Any, outcomes: Any, language: str) -> dict[str, Any]:
     skills, days = Counter(), Counter()
     for text, details, lang in rows:
         stored = details.get("skill_ids") or details.get("skills") or []
-        skills.update(dict.fromkeys(str(s) for s in stored))
+        skills.update({str(s) for s in stored})
         availability = details.get("availability")
         if isinstance(availability, dict):
-            days.update(dict.fromkeys(d for d in availability.get("days") or [] if d in DAYS))
+            days.update({d for d in availability.get("days") or [] if d in DAYS})
     return {
         "skills": [{"id": key, "label": label("skill", key, language), "count": n,
                     "filter": {"kind": "gift", "skill": key}} for key, n in skills.most_common(TOP)],
