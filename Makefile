@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean
+.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean migrate admin
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ train: setup $(MODEL) ## train the Rasa model if the data changed
 
 run: setup $(MODEL) ## start Rasa (5005), actions (5055) and the web service (8000)
 	$(VENV)/python -m bot.launcher run
+
+migrate: setup ## create or upgrade the database tables (also done by make run)
+	$(VENV)/python -m bot migrate
+
+# Asks for the username here and for the password (twice, hidden) in bot/cli.py; never a default.
+admin: setup migrate ## create a staff admin account for the browser pages (/staff/login)
+	@read -p "Username for the new admin: " username && $(VENV)/python -m bot admin create "$$username" --role admin
 
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell

@@ -46,6 +46,8 @@ class Settings:
     telegram_webhook_secret: str | None = None  # None: generated into var_dir
     telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
     pseudonym_key: str | None = None  # HMAC key for channel sender ids; None: from var_dir
+    # Staff pages: admins must enrol in TOTP two-factor before anything else (STAFF_REQUIRE_2FA=1).
+    staff_require_2fa: bool = False
 
 
 def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -81,6 +83,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "TELEGRAM_DEFAULT_LANGUAGE", get("TELEGRAM_DEFAULT_LANGUAGE"), "en"
         ),
         pseudonym_key=_pseudonym_key(get("SAMTALE_PSEUDONYM_KEY")),
+        staff_require_2fa=_flag("STAFF_REQUIRE_2FA", get("STAFF_REQUIRE_2FA")),
     )
 
 
@@ -211,6 +214,13 @@ def _webhook_secret(raw: str | None) -> str | None:
     if raw is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
         raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z a-z 0-9 _ -")
     return raw
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    value = (raw or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+    return value in ("1", "true", "yes")
 
 
 def _int(name: str, raw: str | None, default: int) -> int:

@@ -17,6 +17,7 @@ from bot.store import get_store
 from bot.web import errors
 from bot.web.api import conversations, health, outcomes
 from bot.web.janitor import run_janitor_forever
+from bot.web.staff import mount as staff
 
 
 @contextlib.asynccontextmanager
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = get_store(settings)
     app.state.staff_token = ensure_staff_token(settings)
     errors.install(app)
+    staff.install(app)  # the staff pages under /staff/, their sessions, CSRF and error pages
     for api in (health, outcomes, conversations):
         app.include_router(api.router, prefix="/api")
     # The web chat: its proxy and demo page first, so /chat/api/... wins over the static mount.

@@ -1,4 +1,8 @@
-"""Dependencies shared by the routers: the store and the staff token check."""
+"""Dependencies shared by the routers: the store and the staff token check.
+
+The JSON API takes the shared STAFF_API_TOKEN or a personal API token (made on /staff/account);
+with a personal one, `request.state.user` is its owner and API changes are audited in their name.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.settings import Settings
 from bot.store import OutcomeStore
+from bot.web.staff.auth import CurrentUser, load_user
 
 _bearer = HTTPBearer(auto_error=False)  # we answer 401 ourselves; FastAPI would say 403
 
@@ -29,8 +34,16 @@ def require_staff(
     if credentials is None:
         raise _unauthorised("Missing bearer token")
     expected: str = request.app.state.staff_token
-    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+    if secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        request.state.user = None  # the shared token speaks for no one in particular
+        return
+    if load_user(request) is None or not request.state.via_token:
         raise _unauthorised("Invalid bearer token")
+
+
+def api_user(request: Request) -> CurrentUser | None:
+    """The owner of the personal API token of this request; None for STAFF_API_TOKEN."""
+    return getattr(request.state, "user", None)
 
 
 def _unauthorised(detail: str) -> HTTPException:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.settings import load_settings
+from bot.store import account_models  # noqa: F401  (registers the staff tables on Base)
 from bot.store.database import create_store_engine
 from bot.store.models import Base
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from bot.web.deps import StoreDep, require_staff
+from bot.web.deps import StoreDep, api_user, require_staff
 from bot.web.schemas import Kind, OutcomeList, OutcomePublic, OutcomeUpdate, Status
+from bot.web.staff.auth import audit
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], dependencies=[Depends(require_staff)])
 
@@ -28,6 +29,13 @@ def list_outcomes(
 
 
 @router.patch("/{outcome_id}", response_model=OutcomePublic)
-def update_outcome(outcome_id: int, update: OutcomeUpdate, store: StoreDep) -> dict:
+def update_outcome(
+    outcome_id: int, update: OutcomeUpdate, store: StoreDep, request: Request
+) -> dict:
     # Only the fields the client sent change; an explicit null status is refused by the store.
-    return store.update_outcome(outcome_id, **update.model_dump(exclude_unset=True))
+    changes = update.model_dump(exclude_unset=True)
+    updated = store.update_outcome(outcome_id, **changes)
+    # The audit names the fields, never their text (a note may quote the person).
+    detail = {"fields": sorted(changes), "status": changes.get("status"), "via": "api"}
+    audit(request, api_user(request), "outcome.update", f"outcome:{outcome_id}", detail)
+    return updated

@@ -1,7 +1,7 @@
 """Staff follow-up: notes, flags, matches, kept/answered_at on outcomes, full-text search.
 
 Revision ID: 0004_staffpages_followup
-Revises: 0001
+Revises: 0003_staffauth_accounts (0001 before staffauth was merged)
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_staffpages_followup"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_staffauth_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
