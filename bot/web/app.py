@@ -18,6 +18,7 @@ from bot.web import errors
 from bot.web.api import conversations, health, outcomes
 from bot.web.janitor import run_janitor_forever
 from bot.web.staff import mount as staff
+from bot.web.staff import pages as staff_pages
 
 
 @contextlib.asynccontextmanager
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.staff_token = ensure_staff_token(settings)
     errors.install(app)
     staff.install(app)  # the staff pages under /staff/, their sessions, CSRF and error pages
+    staff_pages.install(app)  # inbox, outcomes, transcripts, exports, reports, matches
     for api in (health, outcomes, conversations):
         app.include_router(api.router, prefix="/api")
     # The web chat: its proxy and demo page first, so /chat/api/... wins over the static mount.
