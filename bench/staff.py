@@ -159,6 +159,19 @@ def run(backends: list[str]) -> dict[str, Any]:
     return out
 
 
+def report_lines(result: dict[str, Any]) -> list[str]:
+    """The README table (bench/run.py adds it to `make bench`'s block)."""
+    backends = [b for b in ("sqlite", "postgresql") if b in result]
+    lines = [f"| Staff pages, {result['conversations']:,} conversations and {result['outcomes']:,} "
+             "outcomes (target: p95 < 200 ms) | " + " | ".join(f"{b} p50 / p95 (first)" for b in backends) + " |",
+             "|---|" + "---|" * len(backends)]
+    for page in PAGES:
+        cells = [f"{result[b][page]['p50_ms']} / {result[b][page]['p95_ms']} ms "
+                 f"({result[b][page]['cold_ms']} ms)" for b in backends]
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    return lines
+
+
 if __name__ == "__main__":
     chosen = os.environ.get("BENCH_STAFF_BACKENDS", "sqlite,postgresql").split(",")
     result = run([b.strip() for b in chosen if b.strip()])

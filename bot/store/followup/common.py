@@ -11,20 +11,23 @@ from sqlalchemy.orm import Session
 from ..errors import UnknownOutcome
 from ..models import Conversation, Outcome
 
-# Ownership outcomes carry the empowerment ladder step, employees' gifts the profession step.
-STEP = func.coalesce(
-    Outcome.details["ladder_step"].as_integer(), Outcome.details["profession_step"].as_integer()
-)
+# Ownership outcomes carry the empowerment ladder step, employees' gifts the profession step;
+# the store copies either into the `step` column.
+STEP = Outcome.step
 DUE = Outcome.details["due"].as_string()
 OPEN_HANDOFF = and_(Outcome.kind == "handoff", Outcome.status != "done")
 PINNED_FIRST = case((OPEN_HANDOFF, 0), else_=1)
 
 
 def consented(query: Select) -> Select:
-    """Only outcomes of conversations whose person said yes: the rest never appear anywhere."""
-    return query.join(Conversation, Conversation.conversation_id == Outcome.conversation_id).where(
-        Conversation.consent.is_(True)
-    )
+    """Only outcomes of conversations whose person said yes: the rest never appear anywhere.
+
+    Written as "not among the few conversations without consent" so that the inbox's counts
+    read an index alone (outcomes are only ever stored with consent; a person who withdraws
+    it is in that short list).
+    """
+    refused = select(Conversation.conversation_id).where(Conversation.consent.is_not(True))
+    return query.where(Outcome.conversation_id.not_in(refused))
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -7,11 +7,20 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, nulls_last, or_, select
+from sqlalchemy import func, not_, nulls_last, or_, select
 
 from .. import search
 from ..models import Conversation, Outcome
-from .common import DUE, PINNED_FIRST, STEP, consented, in_range, json_contains, outcome_dict
+from .common import (
+    DUE,
+    OPEN_HANDOFF,
+    PINNED_FIRST,
+    STEP,
+    consented,
+    in_range,
+    json_contains,
+    outcome_dict,
+)
 from .filters import InboxFilters
 
 # The filters shown with counts, and the column each one counts.
@@ -35,13 +44,21 @@ class Inbox:
     def inbox(self, filters: InboxFilters) -> dict[str, Any]:
         """One page of outcomes: open handoffs first, then newest first (or by due date)."""
         self._search_ready(filters)
+        offset = (filters.page - 1) * filters.per_page
         with self._session() as session:
             query = self._where(session, consented(select(Outcome)), filters)
-            rows = session.scalars(
-                self._ordered(query, filters)
-                .limit(filters.per_page)
-                .offset((filters.page - 1) * filters.per_page)
-            ).all()
+            # The open handoffs and the rest are read apart, so each walks an index in order
+            # and stops at the page (one ORDER BY over a CASE would sort every outcome).
+            pinned = query.where(OPEN_HANDOFF)
+            pinned_total = session.scalar(select(func.count()).select_from(pinned.subquery())) or 0
+            rows = list(session.scalars(
+                self._ordered(pinned, filters).limit(filters.per_page).offset(offset)
+            )) if offset < pinned_total else []
+            if len(rows) < filters.per_page:
+                rest = self._ordered(query.where(not_(OPEN_HANDOFF)), filters)
+                rows += session.scalars(
+                    rest.limit(filters.per_page - len(rows)).offset(max(0, offset - pinned_total))
+                ).all()
             facets, total = self._facets(session, filters)
         return {
             "outcomes": [outcome_dict(row) for row in rows],
@@ -62,10 +79,14 @@ class Inbox:
         while True:
             with self._session() as session:
                 query = self._where(
-                    session, consented(select(Outcome, Conversation.contact)), filters
+                    session,
+                    consented(select(Outcome, Conversation.contact)).outerjoin(
+                        Conversation, Conversation.conversation_id == Outcome.conversation_id
+                    ),
+                    filters,
                 )
                 rows = session.execute(
-                    self._ordered(query, filters)
+                    self._ordered(query, filters, pinned_first=True)
                     .limit(EXPORT_BATCH)
                     .offset(last_page * EXPORT_BATCH)
                 ).all()
@@ -86,8 +107,8 @@ class Inbox:
         return query.where(*conditions)
 
     @staticmethod
-    def _ordered(query: Any, filters: InboxFilters) -> Any:
-        order = [PINNED_FIRST]
+    def _ordered(query: Any, filters: InboxFilters, *, pinned_first: bool = False) -> Any:
+        order = [PINNED_FIRST] if pinned_first else []
         if filters.effective_sort == "due":
             order.append(nulls_last(DUE.asc()))
         return query.order_by(*order, Outcome.created_at.desc(), Outcome.id.desc())
@@ -99,13 +120,23 @@ class Inbox:
             "kind": Outcome.kind, "status": Outcome.status, "language": Outcome.language,
             "role": Outcome.role, "assignee": Outcome.assignee, "step": STEP,
         }  # fmt: skip
-        grouped = self._where(
+        labelled = [c.label(n) for n, c in columns.items()]
+        # All outcomes, minus those of conversations without consent (outcomes are stored only
+        # with consent, so that list is short): an index-only scan instead of a lookup per row.
+        grouped = self._where(session, select(*labelled, func.count()), filters, facets=False)
+        refused = self._where(
             session,
-            consented(select(*(c.label(n) for n, c in columns.items()), func.count(Outcome.id))),
+            select(*labelled, func.count())
+            .join(Conversation, Conversation.conversation_id == Outcome.conversation_id)
+            .where(Conversation.consent.is_not(True)),
             filters,
             facets=False,
-        ).group_by(*columns.values())
-        groups = [(dict(zip(FACETS, row[:-1], strict=True)), row[-1]) for row in session.execute(grouped)]
+        )
+        tally: Counter = Counter()
+        for query, sign in ((grouped, 1), (refused, -1)):
+            for row in session.execute(query.group_by(*columns.values())):
+                tally[tuple(row[:-1])] += sign * row[-1]
+        groups = [(dict(zip(FACETS, key, strict=True)), n) for key, n in tally.items() if n > 0]
         wanted = _facet_tests(filters)
         counts: dict[str, Counter] = {name: Counter() for name in FACETS}
         total = 0

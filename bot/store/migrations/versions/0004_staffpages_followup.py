@@ -1,4 +1,4 @@
-"""Staff follow-up: notes, flags, matches, kept/answered_at on outcomes, full-text search.
+"""Staff follow-up: notes, flags, matches, kept/answered_at/step on outcomes, full-text search.
 
 Revision ID: 0004_staffpages_followup
 Revises: 0003_staffauth_accounts (0001 before staffauth was merged)
@@ -31,6 +31,10 @@ SQLITE_TRIGGERS = {
 }
 
 
+FACET_COLUMNS = ("kind", "status", "language", "role", "assignee", "step", "conversation_id",
+                 "created_at")
+
+
 def created_at() -> sa.Column:
     return sa.Column(
         "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -42,7 +46,15 @@ def upgrade() -> None:
     with op.batch_alter_table("outcomes") as batch:
         batch.add_column(sa.Column("kept", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("step", sa.Integer(), nullable=True))
+    if sqlite:
+        op.execute("UPDATE outcomes SET step = coalesce(json_extract(details, '$.ladder_step'), "
+                   "json_extract(details, '$.profession_step'))")
+    else:
+        op.execute("UPDATE outcomes SET step = coalesce((details->>'ladder_step')::int, "
+                   "(details->>'profession_step')::int)")
     op.create_index("ix_outcomes_created_at", "outcomes", ["created_at"])
+    op.create_index("ix_outcomes_facets", "outcomes", list(FACET_COLUMNS))
     op.create_table(
         "notes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -119,7 +131,9 @@ def downgrade() -> None:
     op.drop_table("matches")
     op.drop_table("flags")
     op.drop_table("notes")
+    op.drop_index("ix_outcomes_facets", table_name="outcomes")
     op.drop_index("ix_outcomes_created_at", table_name="outcomes")
     with op.batch_alter_table("outcomes") as batch:
+        batch.drop_column("step")
         batch.drop_column("answered_at")
         batch.drop_column("kept")
