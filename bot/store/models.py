@@ -71,6 +71,7 @@ class Outcome(Base):
         UniqueConstraint("conversation_id", "kind", "source_message_id"),
         Index(None, "kind", "status"),
         Index(None, "created_at"),  # the inbox and the reports read newest first, by date
+        Index(None, "updated_at"),  # the reports' cache asks for the newest change
         # The inbox's counts per filter value read this index alone (bot/store/followup/inbox.py).
         Index("ix_outcomes_facets", "kind", "status", "language", "role", "assignee", "step",
               "conversation_id", "created_at"),

@@ -19,8 +19,10 @@ from ..errors import InvalidValue
 from ..followup_models import Match
 from ..models import Conversation, Outcome
 from .common import DUE, consented, in_range
-from .matching import DAYS, label, terms_of
+from .matching import DAYS, days_in, label, terms_of
 
+CACHE_SIZE = 64
+_CACHE: dict[tuple, tuple[tuple, dict[str, Any]]] = {}
 SIX = ("invitation", "possibility", "ownership", "dissent", "commitment", "gift")
 TOP = 10
 
@@ -36,12 +38,19 @@ class Reports:
         if since and until and since > until:
             raise InvalidValue(f"since ({since}) must not be after until ({until})")
         today = today or dt.datetime.now(dt.UTC).date()
+        key = (since, until, role, language, today)
         with self._session() as session:
+            # Aggregates over every outcome take a while at tens of thousands; the same report
+            # is served again until anything it counts changes (the version below moves).
+            version = _data_version(session)
+            cached = _CACHE.get(key)
+            if cached is not None and cached[0] == version:
+                return cached[1]
             def outcomes(*columns: Any) -> Any:
                 query = consented(select(*columns)).where(*in_range(Outcome.created_at, since, until))
                 return query.where(Outcome.role == role) if role else query
 
-            return {
+            result = {
                 "funnel": _funnel(session, outcomes, since, until, role),
                 "ladder": _ladder(session, outcomes),
                 "weekly": _weekly(session, outcomes),
@@ -51,6 +60,22 @@ class Reports:
                 "themes": _themes(session, outcomes, language),
                 "matches": _matches(session, since, until, role),
             }
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (version, result)
+        return result
+
+
+def _data_version(session: Any) -> tuple:
+    """Changes whenever an outcome, a conversation or a match is added, changed or removed."""
+    outcomes = session.execute(
+        select(func.count(Outcome.id), func.max(Outcome.id), func.max(Outcome.updated_at))
+    ).one()
+    conversations = session.execute(
+        select(func.count(), func.max(Conversation.updated_at)).select_from(Conversation)
+    ).one()
+    matches = session.execute(select(func.count(Match.id), func.max(Match.id))).one()
+    return (session.get_bind().url.render_as_string(), *outcomes, *conversations, *matches)
 
 
 def _funnel(session: Any, outcomes: Any, since: Any, until: Any, role: Any) -> list[dict]:
@@ -165,6 +190,8 @@ def _gifts(session: Any, outcomes: Any, language: str) -> dict[str, Any]:
         availability = details.get("availability")
         if isinstance(availability, dict):
             days.update({d for d in availability.get("days") or [] if d in DAYS})
+        elif isinstance(availability, str):  # stored before availability had its days
+            days.update(days_in(availability))
     return {
         "skills": [{"id": key, "label": label("skill", key, language), "count": n,
                     "filter": {"kind": "gift", "skill": key}} for key, n in skills.most_common(TOP)],

@@ -54,6 +54,7 @@ def upgrade() -> None:
         op.execute("UPDATE outcomes SET step = coalesce((details->>'ladder_step')::int, "
                    "(details->>'profession_step')::int)")
     op.create_index("ix_outcomes_created_at", "outcomes", ["created_at"])
+    op.create_index("ix_outcomes_updated_at", "outcomes", ["updated_at"])
     op.create_index("ix_outcomes_facets", "outcomes", list(FACET_COLUMNS))
     op.create_table(
         "notes",
@@ -132,6 +133,7 @@ def downgrade() -> None:
     op.drop_table("flags")
     op.drop_table("notes")
     op.drop_index("ix_outcomes_facets", table_name="outcomes")
+    op.drop_index("ix_outcomes_updated_at", table_name="outcomes")
     op.drop_index("ix_outcomes_created_at", table_name="outcomes")
     with op.batch_alter_table("outcomes") as batch:
         batch.drop_column("step")
