@@ -88,5 +88,22 @@ def json_contains(session: Session, path: str, value: str) -> Any:
     return select(each.c.value).where(each.c.value == value).exists()
 
 
+def data_version(session: Session, *, matches: bool = False) -> tuple:
+    """Changes whenever an outcome or a conversation (or, asked for, a match) is added, changed
+    or removed: the key under which counts and reports may be served again."""
+    from ..followup_models import Match
+
+    outcomes = session.execute(
+        select(func.count(Outcome.id), func.max(Outcome.id), func.max(Outcome.updated_at))
+    ).one()
+    conversations = session.execute(
+        select(func.count(), func.max(Conversation.updated_at)).select_from(Conversation)
+    ).one()
+    version = (session.get_bind().url.render_as_string(), *outcomes, *conversations)
+    if matches:
+        version += tuple(session.execute(select(func.count(Match.id), func.max(Match.id))).one())
+    return version
+
+
 def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, not_, nulls_last, or_, select
@@ -17,6 +18,7 @@ from .common import (
     PINNED_FIRST,
     STEP,
     consented,
+    data_version,
     in_range,
     json_contains,
     outcome_dict,
@@ -26,6 +28,8 @@ from .filters import InboxFilters
 # The filters shown with counts, and the column each one counts.
 FACETS = ("kind", "status", "language", "role", "assignee", "step")
 EXPORT_BATCH = 1000
+FACET_CACHE_SIZE = 256
+_FACET_CACHE: dict[tuple, tuple[dict[str, dict], int]] = {}
 
 
 class Inbox:
@@ -115,7 +119,19 @@ class Inbox:
 
     def _facets(self, session: Any, filters: InboxFilters) -> tuple[dict[str, dict], int]:
         """Counts per value of each filter, as if that filter alone were not set (so the panel
-        shows where else one could go), from one grouped query; and the total that match."""
+        shows where else one could go), from one grouped query; and the total that match.
+
+        Served again while nothing they count has changed (paging, the back button)."""
+        key = (replace(filters, page=1, sort=None, per_page=1), data_version(session))
+        cached = _FACET_CACHE.get(key)
+        if cached is None:
+            cached = self._count_facets(session, filters)
+            if len(_FACET_CACHE) >= FACET_CACHE_SIZE:
+                _FACET_CACHE.pop(next(iter(_FACET_CACHE)))
+            _FACET_CACHE[key] = cached
+        return cached
+
+    def _count_facets(self, session: Any, filters: InboxFilters) -> tuple[dict[str, dict], int]:
         columns = {
             "kind": Outcome.kind, "status": Outcome.status, "language": Outcome.language,
             "role": Outcome.role, "assignee": Outcome.assignee, "step": STEP,

@@ -18,7 +18,7 @@ from .. import validation as check
 from ..errors import InvalidValue
 from ..followup_models import Match
 from ..models import Conversation, Outcome
-from .common import DUE, consented, in_range
+from .common import DUE, consented, data_version, in_range
 from .matching import DAYS, days_in, label, terms_of
 
 CACHE_SIZE = 64
@@ -42,7 +42,7 @@ class Reports:
         with self._session() as session:
             # Aggregates over every outcome take a while at tens of thousands; the same report
             # is served again until anything it counts changes (the version below moves).
-            version = _data_version(session)
+            version = data_version(session, matches=True)
             cached = _CACHE.get(key)
             if cached is not None and cached[0] == version:
                 return cached[1]
@@ -64,18 +64,6 @@ class Reports:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = (version, result)
         return result
-
-
-def _data_version(session: Any) -> tuple:
-    """Changes whenever an outcome, a conversation or a match is added, changed or removed."""
-    outcomes = session.execute(
-        select(func.count(Outcome.id), func.max(Outcome.id), func.max(Outcome.updated_at))
-    ).one()
-    conversations = session.execute(
-        select(func.count(), func.max(Conversation.updated_at)).select_from(Conversation)
-    ).one()
-    matches = session.execute(select(func.count(Match.id), func.max(Match.id))).one()
-    return (session.get_bind().url.render_as_string(), *outcomes, *conversations, *matches)
 
 
 def _funnel(session: Any, outcomes: Any, since: Any, until: Any, role: Any) -> list[dict]:
