@@ -72,7 +72,7 @@ def hold_conversations(stack) -> tuple[str, str]:
 
 
 def test_a_staff_member_follows_up_in_the_browser(stack, browser: Browser) -> None:
-    dreamer, giver = hold_conversations(stack)
+    hold_conversations(stack)
     accounts = AccountStore(get_store(stack.stack.settings))
     username = f"lise-{uuid.uuid4().hex[:4]}"
     accounts.create_user(username=username, display_name="Lise Fællesskabsagent",
@@ -119,7 +119,7 @@ def test_a_staff_member_follows_up_in_the_browser(stack, browser: Browser) -> No
         with page.expect_download() as download_info:
             page.click("a:has-text('Hent som CSV')")
         body = Path(download_info.value.path()).read_bytes()
-        assert body.startswith(b"\xef\xbb\xbf") and "lektier om tirsdagen".encode() in body
+        assert body.startswith(b"\xef\xbb\xbf") and b"lektier om tirsdagen" in body
         assert b";" in body.split(b"\r\n")[0]
 
         page.click("nav a:has-text('Rapporter')")

@@ -186,3 +186,14 @@ def test_english_ui(signed_in, seeded: dict) -> None:
     client = signed_in("staff", username="emma", language="en")
     assert "Gift (1)" in visible_text(client.get("/staff/inbox"))
     assert "From conversation to outcome" in visible_text(client.get("/staff/reports"))
+
+
+def test_escaped_text_everywhere_and_json_404s(signed_in, seeded: dict) -> None:
+    client = signed_in("staff")
+    for path in ("/staff/inbox", "/staff/inbox?kind=possibility", "/staff/conversations/eve",
+                 f"/staff/outcomes/{seeded['wish']}"):
+        page = client.get(path)
+        assert page.status_code == 200 and SCRIPT not in page.text, path
+    assert "&lt;script&gt;" in client.get("/staff/inbox").text
+    missing = client.get("/staff/outcomes/999999.json")
+    assert missing.status_code == 404 and "no outcome with id 999999" in missing.json()["detail"]
