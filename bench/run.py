@@ -30,6 +30,7 @@ from bot.settings import load_settings
 from bot.stack import Stack
 
 from . import long_conversation
+from bench import staff as staff_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_PYTHON = ROOT / ".venv-engine/bin/python"
@@ -190,6 +191,8 @@ def report(results: dict) -> str:
               f"1 / 2 Rasa workers | {serve['ready_s']:.0f} s / {scaled['ready_s']:.0f} s |"]
     lines += [f"| peak RSS, {name} | {mb:.0f} MB |" for name, mb in rss.items()]
     lines.append(f"| peak RSS, rasa with 2 workers | {scaled['peak_rss_mb']['rasa']:.0f} MB |")
+    if "staff_pages" in results:
+        lines += ["", *staff_bench.report_lines(results["staff_pages"])]
     return "\n".join(lines)
 
 
@@ -216,6 +219,8 @@ def main() -> None:
     results["serve"] = serve_and_measure(rounds)
     print("Serving with two Rasa workers…", flush=True)
     results["serve_2_workers"] = serve_and_measure(rounds, rasa_workers=2)
+    print("Staff pages with 10,000 conversations and 50,000 outcomes…", flush=True)
+    results["staff_pages"] = staff_bench.run(["sqlite", "postgresql"])
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     text = report(results)
     print(text)

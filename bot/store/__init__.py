@@ -1,5 +1,6 @@
 """The outcome store shared by the action server and the staff web service."""
 
+from . import followup_models  # noqa: F401  (registers the follow-up tables)
 from .database import migrate
 from .errors import ConsentRequired, InvalidValue, StoreError, UnknownOutcome
 from .outcome_store import UNSET, OutcomeStore, get_store

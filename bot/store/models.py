@@ -72,6 +72,11 @@ class Outcome(Base):
         # A retried webhook call must not record the same answer twice.
         UniqueConstraint("conversation_id", "kind", "source_message_id"),
         Index(None, "kind", "status"),
+        Index(None, "created_at"),  # the inbox and the reports read newest first, by date
+        Index(None, "updated_at"),  # the reports' cache asks for the newest change
+        # The inbox's counts per filter value read this index alone (bot/store/followup/inbox.py).
+        Index("ix_outcomes_facets", "kind", "status", "language", "role", "assignee", "step",
+              "conversation_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +90,13 @@ class Outcome(Base):
     assignee: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
     source_message_id: Mapped[str | None] = mapped_column(String(255))
+    # Staff follow-up (migration 0004): whether a commitment was kept, once it is done, and when
+    # staff first answered (a status change or a note), for the handoff response time.
+    kept: Mapped[bool | None]
+    # details' ladder_step (ownership) or profession_step (employees' gifts), as a column so the
+    # inbox can filter and count it from an index; the store keeps it equal to the details.
+    step: Mapped[int | None]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.now()
     )

@@ -138,7 +138,7 @@ class OutcomeStore:
                 existing = _find_recorded(session, values)
                 if existing is not None:
                     return _outcome_dict(existing)
-                row = Outcome(**values)
+                row = Outcome(**values, step=_step(values["details"]))
                 session.add(row)
                 session.flush()
                 return _outcome_dict(row)
@@ -156,6 +156,7 @@ class OutcomeStore:
         with self._session(write=True) as session:
             row = _get_outcome(session, outcome_id)
             row.details = {**row.details, **details}  # a new dict, so the change is detected
+            row.step = _step(row.details)
             session.flush()
             return _outcome_dict(row)
 
@@ -230,6 +231,8 @@ class OutcomeStore:
             row = _get_outcome(session, outcome_id)
             for name, value in changes.items():
                 setattr(row, name, value)
+            if row.answered_at is None and ("status" in changes or changes.get("note")):
+                row.answered_at = utcnow()  # the first answer, for the handoff response time
             session.flush()
             return _outcome_dict(row)
 
@@ -376,6 +379,12 @@ _CONVERSATION_CHECKS = {
     "language": lambda value: check.choice("language", value, check.LANGUAGES, nullable=True),
     "contact": check.contact,
 }
+
+
+def _step(details: dict[str, Any]) -> int | None:
+    """The ladder step an outcome's details carry, kept as a column for the staff inbox."""
+    step = details.get("ladder_step") or details.get("profession_step")
+    return step if isinstance(step, int) and not isinstance(step, bool) else None
 
 
 def _require_consent(session: Session, conversation_id: str) -> None:

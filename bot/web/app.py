@@ -24,6 +24,7 @@ from bot.web.janitor import run_janitor_forever
 from bot.web.ratelimit import ChatRateLimiter
 from bot.web.security import BodyLimitMiddleware, ChatCORSMiddleware, SecurityHeadersMiddleware
 from bot.web.staff import mount as staff
+from bot.web.staff import pages as staff_pages
 
 Surface = Literal["all", "public", "staff"]
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, surface: Surface = "all") -> Fa
     app.include_router(health.router, prefix="/api")
     if surface in ("all", "staff"):
         staff.install(app)  # the staff pages under /staff/, their sessions, CSRF and error pages
+        staff_pages.install(app)  # inbox, outcomes, transcripts, exports, reports, matches
         for router, prefix in staff_routers():
             app.include_router(router, prefix=prefix)
     if surface in ("all", "public"):

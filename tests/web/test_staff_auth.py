@@ -376,7 +376,9 @@ def test_every_text_key_in_the_templates_exists_in_both_languages() -> None:
     for template in Path(TEMPLATES_DIR).rglob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']\s*[,)]""", template.read_text()))
     assert used, "no t(...) calls found"
-    missing = sorted(key for key in used if key not in TRANSLATIONS)
+    # t("kind." ~ outcome.kind) builds the key: its prefix must name at least one key.
+    missing = sorted(key for key in used if key not in TRANSLATIONS and not (
+        key.endswith(".") and any(name.startswith(key) for name in TRANSLATIONS)))
     assert not missing
     for key, texts in TRANSLATIONS.items():
         assert set(texts) == {"da", "en"}, key
