@@ -1,7 +1,7 @@
 """When consent was given: 'show my data' tells the person, staff can see it.
 
 Revision ID: 0002_words_consent_at
-Revises: 0001
+Revises: 0002_engine_erasures
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_words_consent_at"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_engine_erasures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
