@@ -1,7 +1,7 @@
 """Staff accounts: users, sessions, API tokens, audit log, login throttles.
 
 Revision ID: 0003_staffauth_accounts
-Revises: 0001
+Revises: 0002_words_consent_at
 Create Date: 2026-12-01
 """
 
