@@ -35,7 +35,7 @@ def decide(tracker: Tracker) -> str | None:
     detected = parsing.detect_language(text)
     if current is None:
         return detected or "da"
-    if detected and detected != current and len(parsing.words(text)) >= 4:
+    if detected and detected != current and len(parsing.words(text)) >= 5:
         return detected
     return None
 
