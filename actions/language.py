@@ -59,7 +59,7 @@ def decide(tracker: Tracker) -> str | None:
             return detected
     if current is None:
         return detected or "da"
-    if detected and detected != current and len(parsing.words(text)) >= 4:
+    if detected and detected != current and len(parsing.words(text)) >= 5:
         return detected
     return None
 

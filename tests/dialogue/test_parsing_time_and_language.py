@@ -99,3 +99,21 @@ def test_english_is_recognised(text):
 @pytest.mark.parametrize("text", ["ok", "👍", "hej", "tak", "hello", "?", "", "123 456", "😀 😀"])
 def test_too_short_to_say_gives_none(text):
     assert parsing.detect_language(text) is None
+
+
+def test_the_switch_and_the_clients_language_stay_stronger_than_the_identifier():
+    from actions.language import decide
+
+    from .conftest import make_tracker
+    # The first message decides, by the identifier, when the client names no language.
+    assert decide(make_tracker({"language": None}, text="I live in Odense")) == "en"
+    assert decide(make_tracker({"language": None}, text="jeg bor i Odense")) == "da"
+    assert decide(make_tracker({"language": None}, text="ok")) == "da"  # unsure: Danish first
+    # The client's language wins over the words of the first message.
+    assert decide(make_tracker({"language": None}, text="jeg bor i Odense",
+                               metadata={"language": "en"})) == "en"
+    # An explicit switch wins over the words it is written in.
+    assert decide(make_tracker({"language": "en"}, text="kan vi tale dansk",
+                               intent="switch_language")) == "da"
+    assert decide(make_tracker({"language": "da"}, text="English please",
+                               intent="switch_language")) == "en"
