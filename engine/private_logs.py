@@ -70,7 +70,7 @@ class PrivateRecords(logging.Filter):
         record.samtale_private = True
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not hide the record
+        except Exception:  # noqa: BLE001 -- a broken format string must not hide the record
             message = str(record.msg)
         masked, _ = mask_personal_data(message)
         if len(masked) > MAX_MESSAGE:

@@ -9,14 +9,12 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-
-from bot.store import OutcomeStore
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "action-token-for-tests-0123456789abcdef"
@@ -41,7 +39,7 @@ def action_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url,
            "SAMTALE_VAR_DIR": str(tmp_path), "ACTION_SERVER_TOKEN": TOKEN}
     env.pop("ACTION_HOST", None)
-    log = open(tmp_path / "actions.out", "w")
+    log = open(tmp_path / "actions.out", "w")  # noqa: SIM115 -- the server's for its lifetime
     server = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
@@ -111,8 +109,8 @@ def test_a_deflate_bomb_and_bad_bodies_are_refused_without_echo(action_server):
                          headers={**headers, "Content-Encoding": "deflate"})
     assert refused.status_code == 413 and time.monotonic() - started < 10
     for body, encoding, status in ((b"not json at all: secret words", None, 400),
-                                   (b'{"next_action": "action_close", "tracker": "secret words", '
-                                    b'"domain": {"slots": "secret words"}}', None, 500),
+                                   ((b'{"next_action": "action_close", "tracker": "secret words", '
+                                     b'"domain": {"slots": "secret words"}}'), None, 500),
                                    (b"\x00garbage", "deflate", 400),
                                    (zlib.compress(b"[1, 2"), "deflate", 400),
                                    (b"{}", "gzip", 415),
