@@ -34,6 +34,6 @@ def test_an_invalid_contact_is_asked_for_again_kindly(domain, action_store, answ
     slots = {**ONBOARDED, **{s: "x" for s in plan.ALL_CONVERSATION_SLOTS}}
     events, messages = run(FORM, make_tracker(slots, text=answer, intent="inform",
                                               requested="contact"), domain)
-    assert slot_events(events) == {"contact": None, "requested_slot": "contact"}
+    assert slot_events(events) == {"contact": None, "requested_slot": "contact", "reasking": True}
     assert responses(messages) == ["utter_contact_invalid"]
     assert action_store.get_conversation("anna")["contact"] is None
