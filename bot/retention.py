@@ -1,7 +1,7 @@
 """Retention: forget what is older than RETENTION_DAYS (`make retention`, `python -m bot.retention`).
 
 The web service runs the same pass every hour (bot/web/janitor.py); this entry point is for cron
-or a one-off after lowering RETENTION_DAYS. It logs counts only: no ids, no text.
+or a one-off after lowering RETENTION_DAYS. It logs and audits counts only: no ids, no text.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 
 from bot.settings import Settings, load_settings
 from bot.store import OutcomeStore, get_store, migrate
+from bot.store.accounts import AccountStore
 
 logger = logging.getLogger("bot.retention")
 
@@ -21,6 +22,11 @@ def run_retention(store: OutcomeStore, settings: Settings) -> dict[str, int]:
         "Retention (%d days): deleted %d conversations, %d outcomes, %d transcript events; "
         "kept %d open outcomes until closed", settings.retention_days, counts["conversations"],
         counts["outcomes"], counts["events"], counts["kept_open"])
+    if any(counts.values()):
+        # The audit log says that retention deleted, and how much: counts, never whom or what.
+        AccountStore(store).add_audit(
+            user_id=None, username=None, action="retention.deleted", target="retention",
+            detail={"days": settings.retention_days, **counts}, client_address=None)
     return counts
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from bot.retention import run_retention
+from bot.store.accounts import AccountStore
 from bot.settings import load_settings
 from bot.store import OutcomeStore
 from bot.store.models import Conversation, Outcome
@@ -140,6 +141,17 @@ def test_the_job_logs_counts_only(store: OutcomeStore, rasa_events, tmp_path,
            "kept 1 open outcomes until closed" in caplog.text
     for private in ("secretperson", "svar", "bage", "example.dk"):
         assert private not in caplog.text
+    audit = AccountStore(store).list_audit(action="retention.deleted")
+    assert [row["detail"] for row in audit] == [
+        {"days": 90, "conversations": 0, "outcomes": 1, "events": 2, "kept_open": 1}]
+    assert "secretperson" not in repr(audit)
+
+
+def test_a_pass_that_deletes_nothing_leaves_no_audit_row(store: OutcomeStore, tmp_path) -> None:
+    settings = load_settings({"DATABASE_URL": store.database_url,
+                              "SAMTALE_VAR_DIR": str(tmp_path)})
+    run_retention(store, settings)
+    assert AccountStore(store).list_audit(action="retention.deleted") == []
 
 
 def test_the_web_services_janitor_runs_retention(store: OutcomeStore, rasa_events, tmp_path,
