@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import psycopg
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.settings import load_settings
 from bot.stack import Stack, StackFailed
@@ -18,6 +19,11 @@ from bot.store import get_store
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-staff-token-0123456789"
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "var" / "test-screenshots"
 
 
 # What a person who holds every conversation leaves behind, one outcome per conversation.
@@ -114,3 +120,14 @@ def button(replies: list[dict], title_start: str) -> str:
         if b["title"].startswith(title_start):
             return b["payload"]
     raise AssertionError(f"no button {title_start!r} in {[b['title'] for b in buttons(replies)]}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no Chromium at /usr/bin/chromium: run `make chromium`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -9,39 +9,22 @@ follows a chart bar to the filtered inbox. Screenshots land in var/test-screensh
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.store import get_store
 from bot.store.accounts import AccountStore
 from bot.web.staff.passwords import hash_password
 
-from .conftest import button, texts
+from .conftest import SCREENSHOTS, button, texts
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = ROOT / "var" / "test-screenshots"
 PASSWORD = "lange-kaffepauser-i-vollsmose"
 
 expect.set_options(timeout=90_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("no Chromium at /usr/bin/chromium: run `make chromium`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page: Page, name: str) -> None:

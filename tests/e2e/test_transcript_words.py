@@ -7,11 +7,10 @@ import uuid
 
 import httpx
 import pytest
-
 from playwright.sync_api import expect
 
 from .conftest import button, buttons, texts
-from .test_widget import browser, choose, page, say, session_of  # noqa: F401 (fixtures)
+from .test_widget import choose, page, say, session_of  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
 

@@ -11,27 +11,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.channels.webchat.router import forget_requested, replies_from_rasa
 from bot.settings import Settings
 from bot.web.app import create_app
 
-from .conftest import ALL_SIX, free_port
+from .conftest import ALL_SIX, SCREENSHOTS, free_port
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = ROOT / "var" / "test-screenshots"
 SCRIPT = "<script>window.pwned=1</script><b>x</b>"
 
 # Rasa shares two cores with other test runs: give every expectation time.
@@ -85,17 +79,6 @@ def test_only_the_bots_own_instruction_makes_the_browser_forget() -> None:
 
 
 # ---- the widget in a browser ---------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("no Chromium at /usr/bin/chromium: run `make chromium`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 # Every page records Content-Security-Policy violations, so a test can say there were none.
 RECORD_CSP = ("window.cspViolations = [];"
