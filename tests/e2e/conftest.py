@@ -77,19 +77,20 @@ def stack_env(var_dir: Path, database: str | None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql",
-                                                                  marks=pytest.mark.postgres)])
-def stack(request, tmp_path_factory) -> Iterator[Client]:
+def running_stack(kind: str, tmp_path_factory, *, workers: str, name: str = "e2e",
+                  extra_env: dict[str, str] | None = None,
+                  tracker_store_type: str | None = None) -> Iterator[Client]:
+    """The three real servers on a fresh database of `kind` ("sqlite" or "postgresql"), stopped
+    (and the database dropped) when the caller is done."""
     if not (ROOT / "models" / "samtale.tar.gz").exists():
         pytest.fail("no trained model: run `make train` (make test does it for you)")
-    database = f"samtale_e2e_{uuid.uuid4().hex[:8]}" if request.param == "postgresql" else None
+    database = f"samtale_{name}_{uuid.uuid4().hex[:8]}" if kind == "postgresql" else None
     if database:
         _psql(f'CREATE DATABASE "{database}"')
-    env = stack_env(tmp_path_factory.mktemp(f"e2e-{request.param}"), database)
-    # PostgreSQL as a two-core production server runs (two Rasa workers sharing conversation
-    # locks, the default there); SQLite with one worker, Rasa's own in-memory locks.
-    env["RASA_WORKERS"] = "2" if database else "1"
-    running = Stack(load_settings(env)).start(env)
+    var_dir = tmp_path_factory.mktemp(f"{name}-{kind}")
+    env = {**stack_env(var_dir, database), "RASA_WORKERS": workers}
+    env.update({key: value.format(var_dir=var_dir) for key, value in (extra_env or {}).items()})
+    running = Stack(load_settings(env), tracker_store_type=tracker_store_type).start(env)
     try:
         running.wait_until_ready()
         yield Client(running)
@@ -99,6 +100,15 @@ def stack(request, tmp_path_factory) -> Iterator[Client]:
         running.stop()
         if database:
             _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql",
+                                                                  marks=pytest.mark.postgres)])
+def stack(request, tmp_path_factory) -> Iterator[Client]:
+    # PostgreSQL as a two-core production server runs (two Rasa workers sharing conversation
+    # locks, the default there); SQLite with one worker, Rasa's own in-memory locks.
+    workers = "2" if request.param == "postgresql" else "1"
+    yield from running_stack(request.param, tmp_path_factory, workers=workers)
 
 
 def _psql(sql: str) -> None:

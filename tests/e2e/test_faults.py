@@ -20,10 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import load_settings
-from bot.stack import Stack, StackFailed, _group_pids
+from bot.stack import _group_pids
 
-from .conftest import ROOT, Client, _psql, button, stack_env, texts
+from .conftest import Client, _psql, button, running_stack, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -39,25 +38,9 @@ def new_id(prefix: str) -> str:
                                                                   marks=pytest.mark.postgres)])
 def faulty(request, tmp_path_factory) -> Iterator[Client]:
     """A stack of its own (the tests kill its servers), with saves that can be slowed."""
-    if not (ROOT / "models" / "samtale.tar.gz").exists():
-        pytest.fail("no trained model: run `make train`")
-    database = f"samtale_faults_{uuid.uuid4().hex[:8]}" if request.param == "postgresql" else None
-    if database:
-        _psql(f'CREATE DATABASE "{database}"')
-    var_dir = tmp_path_factory.mktemp(f"faults-{request.param}")
-    env = stack_env(var_dir, database)
-    env["RASA_WORKERS"] = "1"
-    env["SAMTALE_SLOW_SAVE_FLAG"] = str(var_dir / "slow-saves")
-    running = Stack(load_settings(env), tracker_store_type=SLOW_STORE).start(env)
-    try:
-        running.wait_until_ready()
-        yield Client(running)
-    except StackFailed as failure:
-        pytest.fail(str(failure))
-    finally:
-        running.stop()
-        if database:
-            _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    yield from running_stack(request.param, tmp_path_factory, workers="1", name="faults",
+                             extra_env={"SAMTALE_SLOW_SAVE_FLAG": "{var_dir}/slow-saves"},
+                             tracker_store_type=SLOW_STORE)
 
 
 def post(client: Client, body: bytes | str, **headers: str) -> httpx.Response:
