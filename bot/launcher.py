@@ -133,6 +133,8 @@ def prepare(settings: Settings) -> Path:
 def run(settings: Settings) -> None:
     procfile = prepare(settings)
     token = ensure_staff_token(settings)
+    staff = (f"http://{settings.staff_host}:{settings.staff_port}" if settings.staff_port
+             else f"http://{settings.web_host}:{settings.web_port}")
     print(f"""
 Samtale is starting (the Rasa engine needs about a minute to load its model).
   Chat on a demo page:     {settings.public_url}/  (English: /?lang=en)
@@ -140,7 +142,8 @@ Samtale is starting (the Rasa engine needs about a minute to load its model).
   Chat over HTTP:          POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook
                            {{"sender": "anna", "message": "hej", "metadata": {{"language": "da"}}}}
   Telegram: {telegram_status(settings)}
-  Staff JSON API:          http://{settings.staff_host if settings.staff_port else settings.web_host}:{settings.staff_port or settings.web_port}/api/outcomes
+  Staff pages:             {staff}/staff/  (the first admin: `make admin` in another terminal)
+  Staff JSON API:          {staff}/api/outcomes
   Staff API token:         {token}
                            (Authorization: Bearer <token>; also in {settings.var_dir}/staff_api_token)
   Database:                {settings.database_url.split('@')[-1]}
