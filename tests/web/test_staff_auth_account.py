@@ -164,9 +164,7 @@ def test_two_factor_can_be_turned_off_with_the_password(
 @pytest.fixture
 def strict_app(settings: Settings) -> Any:
     """The app with STAFF_REQUIRE_2FA=1."""
-    from dataclasses import replace
-
-    app = create_app(replace(settings, staff_require_2fa=True))
+    app = create_app(settings.model_copy(update={"staff_require_2fa": True}))
     app.state.clock = Clock()
     yield app
     app.state.store.close()

@@ -4,14 +4,12 @@ callers), in the reader's language. Installed by bot.web.staff.mount.install."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.web import errors as api_errors
 from bot.web.staff import auth
 from bot.web.staff.csrf import CsrfFailed
 from bot.web.templates import templates, translate, ui_language
@@ -79,7 +77,8 @@ async def http_error(request: Request, error: Exception) -> Response:
 async def invalid_request(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     if not is_page(request):
-        return await request_validation_exception_handler(request, error)
+        # The JSON API's own answer: location and message, never the input (bot/web/errors.py).
+        return await api_errors.validation_error(request, error)
     problems = [
         f"{'.'.join(str(part) for part in problem['loc'][1:]) or problem['loc'][0]}: "
         f"{problem['msg']}"
