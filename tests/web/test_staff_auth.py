@@ -417,16 +417,8 @@ def test_every_signed_in_page_needs_a_session(
         assert signed_in(role).get(path).status_code == 200
 
 
-def test_staff_home_sends_to_the_inbox_once_it_exists(
-    app: FastAPI, signed_in: Callable[..., TestClient]
-) -> None:
+def test_staff_home_sends_to_the_inbox(signed_in: Callable[..., TestClient]) -> None:
     client = signed_in("staff")
-    assert "Forside" in visible_text(client.get("/staff/"))
-
-    def inbox(user: Annotated[CurrentUser, Depends(require_user)]) -> dict[str, str]:
-        return {"inbox_of": user.username}
-
-    app.add_api_route("/staff/inbox", inbox, methods=["GET"])
     response = client.get("/staff/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/staff/inbox"
-    assert client.get("/staff/").json() == {"inbox_of": "staff-user"}
+    assert "Indbakke" in visible_text(client.get("/staff/"))
