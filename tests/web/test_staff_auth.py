@@ -75,7 +75,7 @@ def test_login_success_lands_on_next_page_with_a_session(
     assert response.headers["location"] == "/staff/?view=1"
     home = client.get("/staff/")
     assert home.status_code == 200
-    assert "Velkommen, Karen Holm." in visible_text(home)
+    assert "Min konto: Karen Holm" in visible_text(home)
     assert accounts.count_sessions(user["id"]) == 1
 
 
@@ -198,7 +198,7 @@ def test_state_changing_forms_need_the_csrf_token(
         assert response.status_code == 403, path
         assert message in visible_text(response)
     assert client.get("/staff/").status_code == 200  # still signed in, still English
-    assert "Welcome" in visible_text(client.get("/staff/"))
+    assert "Inbox" in visible_text(client.get("/staff/"))
 
 
 def test_csrf_token_is_accepted_as_header_for_htmx(
@@ -345,11 +345,11 @@ def test_the_user_switches_language_and_it_is_kept(
     signed_in: Callable[..., TestClient], accounts: AccountStore
 ) -> None:
     client = signed_in("staff", username="karen")
-    assert "Velkommen" in visible_text(client.get("/staff/"))
+    assert "Indbakke" in visible_text(client.get("/staff/"))
     token = csrf_token(client, "/staff/")
     response = client.post("/staff/account/language",
                            data={"language": "en", "next": "/staff/", "csrf_token": token})
-    assert response.status_code == 200 and "Welcome" in visible_text(response)
+    assert response.status_code == 200 and "Inbox" in visible_text(response)
     assert accounts.get_user_by_username("karen")["language"] == "en"
     audit = accounts.list_audit(action="account.language")
     assert audit[0]["username"] == "karen" and audit[0]["detail"] == {"language": "en"}

@@ -110,7 +110,7 @@ def test_two_factor_enrol_then_login_needs_the_code(
     good = browser.post("/staff/login/code", data={"code": totp.at(clock.now), "csrf_token": token},
                         follow_redirects=False)
     assert good.status_code == 303 and good.headers["location"] == "/staff/"
-    assert "Velkommen" in visible_text(browser.get("/staff/"))
+    assert "Indbakke" in visible_text(browser.get("/staff/"))
     actions = [row["action"] for row in accounts.list_audit(username="karen")]
     assert actions[:3] == ["login.success", "login.failure", "login.password_ok"]
     assert "account.2fa_on" in actions
