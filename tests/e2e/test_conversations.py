@@ -208,7 +208,9 @@ def test_bad_input_gets_a_kind_answer_and_is_stored_verbatim(stack):
     script = "<script>alert('x')</script> & <b>fed</b>"
     replies = stack.say(bo, script)
     assert "din egen del" in texts(replies)
-    long_text = "Jeg vil gerne hjælpe. " * 450  # about 10,000 characters
+    too_long = "Jeg vil gerne hjælpe. " * 450  # about 10,000 characters: kindly refused
+    assert "for lang" in texts(stack.say(bo, too_long))
+    long_text = "Jeg vil gerne hjælpe. " * 170  # about 3,700 characters: an answer, kept whole
     replies = stack.say(bo, long_text)
     assert "Hvor ser du dig selv" in texts(replies)
     for noise in ("'; DROP TABLE outcomes; --", "🙂🎉🌱"):

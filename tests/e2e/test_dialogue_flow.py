@@ -145,7 +145,7 @@ def test_goodbye_without_consent_ends_and_purges_the_transcript_at_once(stack):
     stack.say(ole, "Flere bænke i parken")
     replies = stack.say(ole, "farvel")
     said = texts(replies)
-    assert "Farvel" in said and "Intet af det, du har skrevet, er gemt" in said
+    assert "Farvel" in said and "Jeg har ikke gemt noget af det, du har skrevet" in said
     assert "pause" not in said.lower() and "din egen del" not in said
     # Rasa writes the turn after the action returns (and would write back what was purged
     # before that), so the purge runs again just after the save: well before any janitor.
@@ -173,7 +173,7 @@ def test_the_handoff_says_what_happens_and_offers_the_contact_question(stack):
     replies = stack.say(liv, button(replies, "Ja, gerne"))
     replies = stack.say(liv, "kan jeg tale med et menneske?")
     said = texts(replies)
-    assert "kan ses af kommunens medarbejdere" in said
+    assert "Medarbejderne ser det" in said and "der går ikke automatisk besked" in said
     assert "kontakter dig" not in said and "mail eller dit telefonnummer" in said
     replies = stack.say(liv, "liv@example.dk")
     assert "drømmer du om" in texts(replies)  # and back to the question left open

@@ -160,7 +160,9 @@ def test_a_danish_citizen_talks_by_buttons_and_text(bridge, stack):
                                                "hvor naboer mødes")
     assert outcomes["ownership"]["details"]["ladder_step"] == 3
     assert outcomes["commitment"]["details"]["due"] is not None
-    assert outcomes["gift"]["details"]["skills"] == ["cooking", "homework help"]
+    # Skills in the conversation's language (lexicons/skills.yml), with their ids for matching.
+    assert outcomes["gift"]["details"]["skills"] == ["madlavning", "lektiehjælp"]
+    assert outcomes["gift"]["details"]["skill_ids"] == ["cooking", "homework_help"]
     assert all(o["language"] == "da" and o["role"] == "citizen" for o in outcomes.values())
     transcript = stack.staff.get(f"/api/conversations/{sender}").json()["transcript"]
     spoken = [(t["speaker"], t["text"]) for t in transcript]
@@ -193,7 +195,8 @@ def test_an_english_employee_enters_gift_directly(bridge, stack):
     outcomes = {o["kind"]: o for o in stack.outcomes(bridge.sender_for(sam.id))}
     assert set(outcomes) == {"gift", "dissent"}
     assert outcomes["gift"]["details"]["profession_step"] == 3
-    assert outcomes["gift"]["details"]["availability"] == "two hours a week"
+    assert outcomes["gift"]["details"]["availability"]["text"] == "two hours a week"
+    assert outcomes["gift"]["details"]["availability"]["hours_per_week"] == 2
     assert {(o["language"], o["role"]) for o in outcomes.values()} == {("en", "employee")}
 
 

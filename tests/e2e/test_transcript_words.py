@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import button, buttons, texts
-from .test_widget import choose, page, say, session_of  # noqa: F401 (fixtures)
+from .test_widget import choose, conversation_of, page, say  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +98,7 @@ def test_the_widget_sends_the_title_of_the_pressed_button(stack, page):  # noqa:
     say(page, "hjælp")
     expect(log).to_contain_text("Du kan altid skrive")
 
-    sender = "web-" + session_of(page)
+    sender = conversation_of(page)
     transcript = stack.staff.get(f"/api/conversations/{sender}").json()["transcript"]
     said = [(line["text"], line["payload"]) for line in transcript if line["speaker"] == "user"]
     assert said == [("(åbnede chatten)", "/greet"),
