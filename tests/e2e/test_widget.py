@@ -201,7 +201,8 @@ def test_a_danish_citizen_talks_by_keyboard_reloads_and_goes_on(stack, page: Pag
     assert outcomes["possibility"]["text"] == dream
     assert outcomes["dissent"]["text"] == SCRIPT
     assert outcomes["commitment"]["details"]["due"] is None
-    assert outcomes["gift"]["details"]["availability"] == "hver onsdag eftermiddag"
+    assert outcomes["gift"]["details"]["availability"] == {
+        "text": "hver onsdag eftermiddag", "days": ["wed"], "time_of_day": "afternoon"}
 
 
 def test_an_english_page_speaks_english_full_screen_on_a_phone(stack, browser: Browser) -> None:
