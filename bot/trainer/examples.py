@@ -3,6 +3,7 @@ and add, edit, delete or move one example by rewriting only that intent's block.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -57,6 +58,23 @@ def _clean(example: str) -> str:
     if not example:
         raise EditError("an example cannot be empty")
     return example
+
+
+INTENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,80}")
+
+
+def has_intent(text: str, intent: str) -> bool:
+    return intent in dict(_blocks(text))
+
+
+def add_intent(text: str, intent: str, example: str) -> str:
+    """The file with a new intent block at its end (Rasa refuses it unless the domain lists it)."""
+    if not INTENT_NAME.fullmatch(intent):
+        raise EditError(f"{intent!r} is not an intent name (letters, digits and _)")
+    if has_intent(text, intent):
+        raise EditError(f"{intent} is already in this file")
+    end = "" if text.endswith("\n") else "\n"
+    return f"{text}{end}\n- intent: {intent}\n  examples: |\n    - {_clean(example)}\n"
 
 
 def change(text: str, intent: str, *, remove: int | None = None, add: str | None = None,

@@ -1,0 +1,73 @@
+"""The studio's file rules and in-place edits, without the web: path traversal refused, every
+real data file rewritten byte for byte when nothing changes, edits touching only their scalar."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.settings import ROOT
+from bot.trainer import examples, responses
+from bot.trainer.files import DataError, read_text, resolve, yaml_problem
+
+
+@pytest.mark.parametrize("path", [
+    "../etc/passwd", "domain/../../etc/passwd", "/etc/passwd", str(ROOT / "domain/core.yml"),
+    "bot/settings.py", "config.yml", "domain/core.py", "nlu/../bot/x.yml", "", "domain\\x.yml",
+    "domain/\x00.yml", "var/samtale.yml",
+])
+def test_paths_outside_the_data_folders_are_refused(path: str) -> None:
+    with pytest.raises(DataError):
+        resolve(ROOT, path)
+
+
+def test_symlinks_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "domain").mkdir()
+    secret = tmp_path / "secret.yml"
+    secret.write_text("token: x\n")
+    os.symlink(secret, tmp_path / "domain" / "link.yml")
+    os.symlink(tmp_path, tmp_path / "nlu")
+    with pytest.raises(DataError, match="symbolic link"):
+        read_text(tmp_path, "domain/link.yml")
+    with pytest.raises(DataError, match="symbolic link"):
+        read_text(tmp_path, "nlu/secret.yml")
+
+
+def test_non_utf8_and_malformed_files_are_refused_with_the_parsers_message(tmp_path: Path
+                                                                          ) -> None:
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "domain" / "latin1.yml").write_bytes("text: \"bl\xe5b\xe6r\"\n".encode("latin-1"))
+    (tmp_path / "domain" / "broken.yml").write_text("responses:\n  utter_x:\n  - text: \"open\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_text(tmp_path, "domain/latin1.yml")
+    with pytest.raises(DataError, match=r"line \d+, column \d+"):
+        read_text(tmp_path, "domain/broken.yml")
+
+
+def test_yaml_problem_names_line_and_column() -> None:
+    assert yaml_problem("a: 1\nb: [1, 2\nc: 3\n").startswith("YAML error at line 3, column 2")
+    assert yaml_problem("a: 1\n") is None
+
+
+def test_an_unchanged_rewrite_of_every_nlu_file_is_byte_identical() -> None:
+    for path in sorted((ROOT / "nlu").rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        for intent in examples.read_intents(text):
+            assert examples.change(text, intent.name, replace=(0, intent.examples[0])) == text
+
+
+def test_a_response_edit_touches_only_its_text(tmp_path: Path) -> None:
+    text = (ROOT / "domain" / "closing.yml").read_text(encoding="utf-8")
+    found = {r.name: r for r in responses.read_responses(text)}
+    ack = found["utter_ack_contact"]
+    assert ack.variations[2].shared_with == 1  # `*ack_contact_en` is shown as shared
+    assert ack.variations[1].condition_label == "consent = false"
+    new = responses.set_texts(text, "utter_ack_contact", {1: 'Thanks, "friend"\n<b>'}, {})
+    before, after = text.splitlines(), new.splitlines()
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(changed) == 1 and "&ack_contact_en" in after[changed[0]]
+    data = yaml.safe_load(new)["responses"]["utter_ack_contact"]
+    assert data[1]["text"] == data[2]["text"] == 'Thanks, "friend"\n<b>'  # the alias follows
