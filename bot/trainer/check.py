@@ -7,8 +7,8 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 import subprocess
+import tempfile
 from pathlib import Path
 
 RASA_FOLDERS = ("domain", "nlu", "stories")
