@@ -10,6 +10,9 @@ import yaml
 from bot.trainer import nodes
 
 
+CONVERSATIONS = ("invitation", "possibility", "ownership", "dissent", "commitment", "gift")
+
+
 class EditError(Exception):
     """An edit that does not fit the file (unknown response, variation, button)."""
 
@@ -41,6 +44,11 @@ class Response:
     name: str
     comment: str
     variations: list[Variation]
+
+    @property
+    def conversation(self) -> str | None:
+        """Which of the six conversations the response belongs to, by its name."""
+        return next((name for name in CONVERSATIONS if name in self.name), None)
 
 
 def _show(value: object) -> str:

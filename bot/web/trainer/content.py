@@ -105,8 +105,9 @@ def _changes(current: str, name: str, fields: dict[str, str]
     texts, titles = {}, {}
     for variation in found[name].variations:
         value = fields.get(f"text_{variation.index}")
+        value = value.replace("\r\n", "\n") if value is not None else None  # browsers send CRLF
         if value is not None and variation.shared_with is None and value != variation.text:
-            texts[variation.index] = value.replace("\r\n", "\n")
+            texts[variation.index] = value
         for button, title in enumerate(variation.buttons):
             value = fields.get(f"title_{variation.index}_{button}")
             if value is not None and value != title:
