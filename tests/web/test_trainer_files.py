@@ -71,3 +71,71 @@ def test_a_response_edit_touches_only_its_text(tmp_path: Path) -> None:
     assert len(changed) == 1 and "&ack_contact_en" in after[changed[0]]
     data = yaml.safe_load(new)["responses"]["utter_ack_contact"]
     assert data[1]["text"] == data[2]["text"] == 'Thanks, "friend"\n<b>'  # the alias follows
+
+
+NLU = """version: "3.1"
+nlu:
+# greetings first
+- intent: greet
+  examples: |
+    - hej
+    - goddag
+
+- intent: bye
+  examples: |
+    - farvel
+"""
+
+
+def test_example_edits_rewrite_only_their_intent_block() -> None:
+    edited = examples.change(NLU, "greet", replace=(1, "  god   dag "))
+    assert edited == NLU.replace("    - goddag", "    - god dag")
+    removed = examples.change(NLU, "greet", remove=0)
+    assert removed == NLU.replace("    - hej\n", "")
+    added = examples.change(NLU, "bye", add="vi ses")
+    assert added == NLU + "    - vi ses\n"
+    assert examples.read_intents(examples.add_intent(NLU, "thanks", "tak"))[-1] == \
+        examples.Intent("thanks", ["tak"])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"intent": "nope", "add": "x"}, "no intent"),
+    ({"intent": "greet", "add": "hej"}, "already has"),
+    ({"intent": "greet", "add": "   "}, "cannot be empty"),
+    ({"intent": "greet", "remove": 5}, "no example number 6"),
+    ({"intent": "bye", "remove": 0}, "no examples left"),
+])
+def test_bad_example_edits_say_why(kwargs: dict, message: str) -> None:
+    intent = kwargs.pop("intent")
+    with pytest.raises(responses.EditError, match=message):
+        examples.change(NLU, intent, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["", "has space", "../x", "æble", "x" * 100, "1abc"])
+def test_new_intent_names_are_checked(name: str) -> None:
+    with pytest.raises(responses.EditError):
+        examples.add_intent(NLU, name, "x")
+
+
+def test_a_revert_that_no_longer_applies_is_refused_before_any_check(content_repo: Path) -> None:
+    """The reverse patch of an old commit conflicts with a later change of the same line: the
+    studio refuses with git's words, writes nothing and never starts Rasa (a wrong path)."""
+    from bot.trainer import history
+    from bot.trainer.studio import SaveRefused, Studio
+
+    studio = Studio(content_repo, Path("/nonexistent/rasa"), ROOT)
+    target = content_repo / "domain" / "opening.yml"
+    original = target.read_text(encoding="utf-8")
+    shas, previous = [], "Hej"
+    for word in ("Hejsa", "Davs"):  # the same line, changed twice
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text.replace(f'"{previous} og velkommen', f'"{word} og velkommen', 1),
+                          encoding="utf-8")
+        shas.append(history.commit(content_repo, ["domain/opening.yml"], word, "T", "t@x.invalid"))
+        previous = word
+    before = target.read_bytes()
+    with pytest.raises(SaveRefused, match="cannot be undone"):
+        studio.revert(shas[0], author="Lise", username="lise")
+    assert target.read_bytes() == before and original != before.decode()
+    with pytest.raises(SaveRefused, match="not a commit id"):
+        studio.revert("HEAD~1; rm -rf /", author="Lise", username="lise")
