@@ -9,7 +9,6 @@ import yaml
 
 from bot.trainer import nodes
 
-
 CONVERSATIONS = ("invitation", "possibility", "ownership", "dissent", "commitment", "gift")
 
 

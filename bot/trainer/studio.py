@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bot.trainer import check, history
 from bot.trainer.files import DataError, read_text, resolve, yaml_problem
 
@@ -81,14 +83,16 @@ class Studio:
             if relative in bases and bases[relative] != digest(current):
                 problems.append(f"{relative} was changed by someone else since you opened it; "
                                 "reload the page and make your change again")
-            problem = yaml_problem(text)
+            problem = yaml_problem(text) or _lexicon_problem(relative, text)
             if problem:
-                problems.append(f"{relative}: {problem}")
+                problems.append(f"{relative}: {problem}" if problem.startswith("YAML") else problem)
         if problems:
             raise SaveRefused(problems)
         return targets
 
     def _validate(self, changes: dict[str, str]) -> None:
+        if not any(relative.split("/")[0] in check.RASA_FOLDERS for relative in changes):
+            return  # lexicons only: Rasa does not read them, their own schema checked them
         with tempfile.TemporaryDirectory(prefix="samtale-check-") as scratch:
             copy = Path(scratch)
             check.copy_for_check(self.root, copy)
@@ -109,6 +113,21 @@ class Studio:
             raise SaveRefused([str(error)]) from None
         message = f'Revert "{found.message}" ({found.sha[:10]})'
         return self.save(files, author=author, username=username, message=message)
+
+
+def _lexicon_problem(relative: str, text: str) -> str | None:
+    """The lexicon's own schema (bot/lexicon/data.py) for lexicons/skills.yml and themes.yml."""
+    from bot.lexicon.data import LexiconError, Skill, Theme, parse
+
+    kinds = {"lexicons/skills.yml": ("skills", Skill), "lexicons/themes.yml": ("themes", Theme)}
+    if relative not in kinds:
+        return None
+    kind, concept_type = kinds[relative]
+    try:
+        parse(yaml.safe_load(text), kind, relative, concept_type)
+    except LexiconError as error:
+        return str(error)
+    return None
 
 
 def _write_atomically(path: Path, text: str) -> None:

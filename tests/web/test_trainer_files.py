@@ -139,3 +139,28 @@ def test_a_revert_that_no_longer_applies_is_refused_before_any_check(content_rep
     assert target.read_bytes() == before and original != before.decode()
     with pytest.raises(SaveRefused, match="not a commit id"):
         studio.revert("HEAD~1; rm -rf /", author="Lise", username="lise")
+
+
+def test_lexicons_are_checked_by_their_own_schema_and_saved_without_rasa(content_repo: Path
+                                                                         ) -> None:
+    """Rasa does not read lexicons/: a lexicon save needs no Rasa (this studio has none), and the
+    lexicon's own loader refuses a theme without an English label, naming it."""
+    from bot.trainer import history
+    from bot.trainer.studio import SaveRefused, Studio
+
+    studio = Studio(content_repo, Path("/nonexistent/rasa"), ROOT)
+    target = content_repo / "lexicons" / "themes.yml"
+    text = target.read_text(encoding="utf-8")
+    no_label = text.replace("label: {da: grønne områder, en: green spaces}",
+                            "label: {da: grønne områder}", 1)
+    with pytest.raises(SaveRefused, match=r"themes\.green_spaces\.label: needs a Danish"):
+        studio.save({"lexicons/themes.yml": no_label}, author="Lise", username="lise",
+                    message="Uden engelsk")
+    assert target.read_text(encoding="utf-8") == text
+    more = text.replace("plantekasse]", "plantekasse, højbed]", 1)
+    sha = studio.save({"lexicons/themes.yml": more}, author="Lise", username="lise",
+                      message="Højbed er et grønt område")
+    assert target.read_text(encoding="utf-8") == more
+    assert history.commits(content_repo)[0].sha == sha
+    with pytest.raises(SaveRefused, match="commit message is required"):
+        studio.save({"lexicons/themes.yml": text}, author="Lise", username="lise", message=" ")
