@@ -4,15 +4,19 @@
 
 checks each new text (UTF-8 YAML, line and column on error), runs `rasa data validate` on a
 temporary copy with the change applied, then moves each file into place atomically (a temp file
-in the same folder, os.replace) and commits exactly those files. One save at a time."""
+in the same folder, os.replace) and commits exactly those files. One save at a time, also
+across web worker processes (a lock file in the git folder)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +64,11 @@ class Studio:
         message = " ".join(message.split())
         if not message:
             raise SaveRefused(["a commit message is required"])
-        with self._lock:
+        try:
+            git_dir = Path(history.git(self.root, "rev-parse", "--absolute-git-dir").strip())
+        except history.GitError as error:
+            raise SaveRefused([f"{self.root} is not a git repository: {error}"]) from None
+        with self._lock, _across_processes(git_dir):
             targets = self._checked(changes, bases or {})
             self._validate(changes)
             for path, text in zip(targets, changes.values(), strict=True):
@@ -113,6 +121,18 @@ class Studio:
             raise SaveRefused([str(error)]) from None
         message = f'Revert "{found.message}" ({found.sha[:10]})'
         return self.save(files, author=author, username=username, message=message)
+
+
+@contextlib.contextmanager
+def _across_processes(git_dir: Path) -> Iterator[None]:
+    """One save at a time across web workers too: a lock file in the repository's git folder
+    (never in the work tree, where it would show as a change)."""
+    with open(git_dir / "samtale-trainer.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _lexicon_problem(relative: str, text: str) -> str | None:

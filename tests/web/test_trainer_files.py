@@ -164,3 +164,14 @@ def test_lexicons_are_checked_by_their_own_schema_and_saved_without_rasa(content
     assert history.commits(content_repo)[0].sha == sha
     with pytest.raises(SaveRefused, match="commit message is required"):
         studio.save({"lexicons/themes.yml": text}, author="Lise", username="lise", message=" ")
+
+
+def test_a_content_folder_that_is_no_git_repository_is_refused(tmp_path: Path) -> None:
+    from bot.trainer.studio import SaveRefused, Studio
+
+    (tmp_path / "lexicons").mkdir()
+    (tmp_path / "lexicons" / "themes.yml").write_text("themes: {}\n", encoding="utf-8")
+    studio = Studio(tmp_path, Path("/nonexistent/rasa"), ROOT)
+    with pytest.raises(SaveRefused, match="not a git repository"):
+        studio.save({"lexicons/themes.yml": "themes: {}\n"}, author="L", username="l",
+                    message="m")
