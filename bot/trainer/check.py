@@ -32,6 +32,8 @@ def copy_for_check(root: Path, target: Path) -> None:
     for folder in RASA_FOLDERS:
         if (root / folder).is_dir():
             shutil.copytree(root / folder, target / folder, symlinks=False)
+    if not (root / "config.yml").is_file():
+        raise ValidationFailed([f"{root} has no config.yml for rasa data validate"])
     shutil.copy2(root / "config.yml", target / "config.yml")
 
 

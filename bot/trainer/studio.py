@@ -103,11 +103,11 @@ class Studio:
             return  # lexicons only: Rasa does not read them, their own schema checked them
         with tempfile.TemporaryDirectory(prefix="samtale-check-") as scratch:
             copy = Path(scratch)
-            check.copy_for_check(self.root, copy)
-            for relative, text in changes.items():
-                if relative.split("/")[0] in check.RASA_FOLDERS:
-                    (copy / relative).write_text(text, encoding="utf-8")
             try:
+                check.copy_for_check(self.root, copy)
+                for relative, text in changes.items():
+                    if relative.split("/")[0] in check.RASA_FOLDERS:
+                        (copy / relative).write_text(text, encoding="utf-8")
                 check.validate_change(self.rasa, self.root, copy, self.project_root)
             except check.ValidationFailed as error:
                 raise SaveRefused(["rasa data validate refused the change:", *error.problems]

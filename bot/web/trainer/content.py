@@ -4,6 +4,7 @@ search; one form per response edits its texts and button titles in place."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -79,7 +80,7 @@ async def save(request: Request, user: Trainer) -> Response:
     except (DataError, EditError) as error:
         return _refused(request, user, file, name, query, [str(error)], draft)
     if new == current:
-        return _page(request, query, problems=[translate(_lang(user), "trainer.nothing_changed")],
+        return _page(request, query, problems=[translate(user.language, "trainer.nothing_changed")],
                      draft=draft, status_code=400)
     try:
         sha = await run_in_threadpool(
@@ -89,11 +90,8 @@ async def save(request: Request, user: Trainer) -> Response:
     except SaveRefused as error:
         return _refused(request, user, file, name, query, error.problems, draft)
     audit(request, user, "trainer.content.save", f"{file}#{name}", {"commit": sha})
-    return RedirectResponse(f"/trainer/content?q={query}&saved={sha}#{name}", status_code=303)
-
-
-def _lang(user: Trainer) -> str:
-    return user.language
+    where = urlencode({"q": query, "saved": sha})
+    return RedirectResponse(f"/trainer/content?{where}#{quote(name)}", status_code=303)
 
 
 def _changes(current: str, name: str, fields: dict[str, str]
