@@ -89,3 +89,14 @@ def test_a_post_without_the_csrf_token_is_refused_and_nothing_written(signed_in:
                        follow_redirects=False).status_code == 403
     assert (studio.root / "domain" / "opening.yml").read_bytes() == before
     assert head_commit(studio.root) == shipped
+
+
+def test_by_default_the_pages_read_the_projects_own_data_folders(signed_in: Any) -> None:
+    """Without TRAINER_CONTENT_DIR the studio is the project itself (only read here)."""
+    from bot.settings import ROOT
+
+    client = signed_in("trainer")
+    page = visible_text(client.get("/trainer/content", params={"q": "utter_ask_gift"}))
+    assert "utter_ask_gift" in page and "Gavesamtalen" in page
+    assert client.app.state.studio.root == ROOT
+    assert client.get("/trainer/understanding", params={"language": "en"}).status_code == 200
