@@ -85,6 +85,6 @@ def commit(root: Path, paths: list[str], message: str, author: str, email: str) 
     git(root, "add", "--", *paths)
     env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email,
            "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": email}
-    git(root, "commit", "-q", "--no-verify", "-m", message, "--", *paths,
-        env={**os.environ, **env})
+    git(root, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message,
+        "--", *paths, env={**os.environ, **env})
     return git(root, "rev-parse", "HEAD").strip()
