@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     telegram_default_language: str = "en"  # for Telegram users whose language is not da/en
     # HMAC key for channel sender ids; None: from var_dir.
     pseudonym_key: Secret = Field(None, validation_alias="SAMTALE_PSEUDONYM_KEY")
+    # Trainer studio: the git work tree whose domain/, nlu/, stories/, lexicons/ and config.yml
+    # trainers edit (their saves are commits there); None: the project's own folder.
+    trainer_content_dir: Path | None = None
+    trainer_rasa: Path | None = None  # rasa for `rasa data validate`; None: .venv-engine/bin/rasa
 
     @property
     def root(self) -> Path:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI
 from bot.channels import webchat
 from bot.settings import Settings, ensure_staff_token, load_settings
 from bot.store import get_store
-from bot.web import apidocs, errors
+from bot.web import apidocs, errors, trainer
 from bot.web.api import conversations, health, outcomes
 from bot.web.janitor import run_janitor_forever
 from bot.web.ratelimit import ChatRateLimiter
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, surface: Surface = "all") -> Fa
     if surface in ("all", "staff"):
         staff.install(app)  # the staff pages under /staff/, their sessions, CSRF and error pages
         staff_pages.install(app)  # inbox, outcomes, transcripts, exports, reports, matches
+        trainer.install(app)  # /trainer/: content, understanding, history
         for router, prefix in staff_routers():
             app.include_router(router, prefix=prefix)
     if surface in ("all", "public"):

@@ -104,3 +104,41 @@ def signed_in(app: FastAPI, make_user: Callable[..., dict[str, Any]]
         return client
 
     return client_for
+
+
+# The trainer pages: a TEMPORARY copy of the data folders in its own git repository, so no
+# test ever writes the real domain/ or nlu/.
+
+CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml")
+
+
+@pytest.fixture
+def content_repo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import shutil
+    import subprocess
+
+    from bot.settings import ROOT
+
+    repo = tmp_path_factory.mktemp("content")
+    for name in CONTENT:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name)
+        else:
+            shutil.copy2(source, repo / name)
+    env = {"GIT_AUTHOR_NAME": "Samtale", "GIT_AUTHOR_EMAIL": "dev@samtale.invalid",
+           "GIT_COMMITTER_NAME": "Samtale", "GIT_COMMITTER_EMAIL": "dev@samtale.invalid",
+           "PATH": "/usr/bin:/bin", "HOME": str(repo)}
+    for command in (["git", "init", "-q", "-b", "content"], ["git", "add", "-A"],
+                    ["git", "commit", "-q", "-m", "The content as shipped"]):
+        subprocess.run(command, cwd=repo, env=env, check=True)
+    return repo
+
+
+@pytest.fixture
+def studio(app: FastAPI, content_repo: Any) -> Any:
+    from bot.settings import ROOT
+    from bot.trainer.studio import Studio
+
+    app.state.studio = Studio(content_repo, ROOT / ".venv-engine" / "bin" / "rasa", ROOT)
+    return app.state.studio

@@ -1,0 +1,31 @@
+"""The trainer pages under /trainer/ (role trainer and admin): content (what the bot says),
+understanding (NLU examples), files (any data file as YAML), history (commits, diffs, revert). `install(app)` mounts them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from bot.trainer.studio import Studio
+from bot.web.staff.auth import CurrentUser, require_role
+
+Trainer = Annotated[CurrentUser, Depends(require_role("trainer"))]
+MAX_TEXT = 4000  # the longest response or example a form may send
+
+
+def studio(request: Request) -> Studio:
+    """The app's Studio; tests put one on app.state pointing at a temporary content repo."""
+    if getattr(request.app.state, "studio", None) is None:
+        settings = request.app.state.settings
+        root = settings.trainer_content_dir or settings.root
+        rasa = settings.trainer_rasa or settings.root / ".venv-engine" / "bin" / "rasa"
+        request.app.state.studio = Studio(root, rasa, settings.root)
+    return request.app.state.studio
+
+
+def install(app: FastAPI) -> None:
+    from bot.web.trainer import content, files, history, understanding
+
+    for page in (content, understanding, files, history):
+        app.include_router(page.router)
