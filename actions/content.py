@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
+
 class _PlanLabels(Mapping):
     """Labels per conversation from conversations.yml (as the file is now), plus fixed ones."""
 

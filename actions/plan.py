@@ -20,7 +20,7 @@ DECLINED = "-"  # a slot the person chose to leave empty (no date, no contact)
 # test's, a tool's) is taken to know them all.
 MODEL_SLOT = "session_started_metadata"
 
-__all__ = ["CLOSING", "OPENING", "FINISH", "DECLINED"]
+__all__ = ["CLOSING", "DECLINED", "FINISH", "OPENING"]
 
 
 @functools.cache

@@ -1,6 +1,7 @@
 """The only files trainers may read or write: YAML under domain/, nlu/, stories/, lexicons/ of
-the content folder, and the conversation plan (conversations.yml at its top). Every path from a form goes through `resolve`, so ../, absolute paths and
-symlinks leading out are refused before anything is opened."""
+the content folder, and the conversation plan (conversations.yml at its top). Every path from a
+form goes through `resolve`, so ../, absolute paths and symlinks leading out are refused before
+anything is opened."""
 
 from __future__ import annotations
 

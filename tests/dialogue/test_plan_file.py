@@ -131,7 +131,8 @@ def test_the_plan_finds_everything_it_needs_in_the_domain():
 
 def test_every_question_is_asked_in_danish_and_english(domain):
     for _, question in plan_file.parse(TEXT).all_questions():
-        asks = [name for name in domain["responses"] if name.startswith(f"utter_ask_{question.slot}")]
+        asks = [name for name in domain["responses"]
+                if name.startswith(f"utter_ask_{question.slot}")]
         assert asks, question.slot
         for name in asks:
             languages = {c.get("value") for v in domain["responses"][name]
@@ -151,8 +152,8 @@ def test_every_slot_the_plan_uses_is_in_the_domain(domain):
 def test_a_missing_response_is_named():
     data = edited(lambda d: d["conversations"]["gift"]["questions"]["citizen"].insert(
         1, {"slot": "gift_place", "kind": "free_text", "stores": "detail", "detail": "place"}))
-    problems = plan_domain.problems_with_domain(plan_file.parse(yaml.safe_dump(data, sort_keys=False)),
-                                                plan_domain.domain_texts(ROOT))
+    found = plan_file.parse(yaml.safe_dump(data, sort_keys=False))
+    problems = plan_domain.problems_with_domain(found, plan_domain.domain_texts(ROOT))
     assert problems == ["conversations.yml: conversations.gift, question gift_place: no response "
                         "utter_ask_gift_place in domain/ (add it in Danish and English)"]
 

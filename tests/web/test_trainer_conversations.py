@@ -105,6 +105,19 @@ def test_a_free_text_question_is_added_with_its_texts_and_the_derived_domain(
     assert [q.slot for q in found.questions("gift", "citizen")] == ["gift", "gift_place",
                                                                     "gift_time"]
 
+    # The history shows the plan's change, and Revert undoes it with its derived domain.
+    moved = head(root)
+    diff = client.get(f"/trainer/history/{moved}")
+    assert "conversations.yml" in diff.text and "gift_place" in diff.text
+    token = diff.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(f"/trainer/history/{moved}/revert", data={"csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303, visible_text(response)
+    found = plan_file.parse((root / "conversations.yml").read_text())
+    assert [q.slot for q in found.questions("gift", "citizen")] == ["gift", "gift_time",
+                                                                    "gift_place"]
+    assert (root / "domain/questions.yml").read_text() == plan_domain.derive(found)
+
 
 def test_refusals_are_precise_and_write_nothing(signed_in: Any, studio: Any) -> None:
     client = signed_in("trainer")
