@@ -59,8 +59,12 @@ def __getattr__(name: str) -> Any:
 
 
 def conversation_slots(conversation: str, role: str | None) -> list[str]:
-    """The questions of one conversation, in the order they are asked."""
-    return [q.slot for q in current().questions(conversation, role)]
+    """The questions of one conversation, in the order they are asked; none for one a trainer
+    removed from the plan while it was on someone's agenda (it counts as held)."""
+    found = current()
+    if conversation not in found.conversations:
+        return []
+    return [q.slot for q in found.questions(conversation, role)]
 
 
 def question(slot: str) -> tuple[str, Question] | None:

@@ -220,3 +220,14 @@ def test_a_new_choice_question_takes_only_its_options(plan_with_a_new_question, 
                     make_tracker(slots, text="stor", intent="inform", requested="dissent_size"),
                     domain)
     assert slot_events(events)["dissent_size"] == "big"
+
+
+def test_a_conversation_removed_from_the_plan_leaves_the_agenda(tmp_path, monkeypatch):
+    data = edited(lambda d: (d["order"].remove("commitment"), d["conversations"].pop("commitment")))
+    path = tmp_path / "conversations.yml"
+    path.write_text(plan_file.render(data))
+    monkeypatch.setattr(plan, "plan_path", lambda: path)
+    slots = {"agenda": ["commitment", "gift"], "consent": True, "role": "citizen"}
+    assert plan.required_slots(slots) == ["gift", "gift_time"]
+    assert plan.agenda_for_entry("gift", slots) == ["commitment", "gift"]
+    assert "commitment" not in plan.not_yet_held(slots)

@@ -174,8 +174,8 @@ async def add_question(request: Request, user: Trainer) -> Response:
                    and "both" not in lists else [role])
         for target in targets:
             if target not in lists:
-                raise EditError(f"role: {fields.get('conversation')} asks per role; choose "
-                                "citizen or employee (or both lists are changed)")
+                raise EditError(f"role: {fields.get('conversation')} asks everyone the same "
+                                "questions; choose Everyone (or split it in the editor below)")
             lists[target].append(copy.deepcopy(question))
         da, en = fields.get("ask_da", "").strip(), fields.get("ask_en", "").strip()
         if not da or not en:
