@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa would otherwise phone home (telemetry, Sentry); this machine reaches package registries only.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run shell train validate test test-stories test-python chromium bench clean retention lock migrate admin
+.PHONY: help setup run shell train validate plan-domain test test-stories test-python chromium bench clean retention lock migrate admin
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -74,8 +74,12 @@ admin: setup migrate ## create a staff admin account for the browser pages (/sta
 shell: ## chat with the running bot in this terminal
 	$(VENV)/python -m bot.launcher shell
 
-validate: setup ## check the Rasa training data and domain
+validate: setup ## check the Rasa training data and domain (and that domain/questions.yml is derived from conversations.yml)
+	$(VENV)/python -m actions.plan_domain --check
 	$(ENGINE)/rasa data validate $(RASA_ARGS)
+
+plan-domain: .venv/.installed ## write domain/questions.yml from conversations.yml
+	$(VENV)/python -m actions.plan_domain
 
 test-stories: setup $(MODEL) ## Rasa test stories (tests/stories) against the trained model
 	$(ENGINE)/rasa test core --stories tests/stories --model $(MODEL) --out var/test-stories --fail-on-prediction-errors

@@ -7,27 +7,42 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 
-KIND_LABELS = {
-    "invitation": {"da": "Invitationen", "en": "The invitation"},
-    "possibility": {"da": "Din drøm eller idé", "en": "Your dream or idea"},
-    "ownership": {"da": "Din egen rolle", "en": "Your own part"},
-    "dissent": {"da": "Din tvivl", "en": "Your doubts"},
-    "commitment": {"da": "Dit løfte", "en": "Your promise"},
-    "gift": {"da": "Det, du kan give", "en": "What you can give"},
+
+class _PlanLabels(Mapping):
+    """Labels per conversation from conversations.yml (as the file is now), plus fixed ones."""
+
+    def __init__(self, which: str, fixed: dict[str, dict[str, str]]) -> None:
+        self._which, self._fixed = which, fixed
+
+    def _table(self) -> dict[str, dict[str, str]]:
+        from . import plan
+
+        found = {name: getattr(c.labels, self._which).model_dump()
+                 for name, c in plan.current().conversations.items()}
+        return {**found, **self._fixed}
+
+    def __getitem__(self, key: str) -> dict[str, str]:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+# What an outcome is called (summary, 'show my data'): the conversations' from the plan.
+KIND_LABELS = _PlanLabels("kind", {
     "handoff": {"da": "Ønske om at tale med en medarbejder",
                 "en": "Request to talk to a staff member"},
-}
+})
 
-NEXT_STEP_LABELS = {
-    "invitation": {"da": "Invitationen", "en": "The invitation"},
-    "possibility": {"da": "Mine drømme og idéer", "en": "My dreams and ideas"},
-    "ownership": {"da": "Min egen rolle", "en": "My own part"},
-    "dissent": {"da": "Min tvivl", "en": "My doubts"},
-    "commitment": {"da": "Et løfte", "en": "A promise"},
-    "gift": {"da": "Hvad jeg kan give", "en": "What I can give"},
+# The buttons that offer a conversation (the plan's), and rounding off.
+NEXT_STEP_LABELS = _PlanLabels("next_step", {
     "finish": {"da": "Afslut for nu", "en": "Finish for now"},
-}
+})
 
 ANSWER_LABELS = {
     "accepted": {"da": "Ja, gerne", "en": "Yes, gladly"},
@@ -60,7 +75,7 @@ MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "Au
              "September", "October", "November", "December"]
 
 
-def label(table: dict, key: str, language: str | None) -> str:
+def label(table: Mapping, key: str, language: str | None) -> str:
     return table[key]["en" if language == "en" else "da"]
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from . import kept, outcomes, parsing, plan
-from .content import ANSWER_LABELS, KIND_LABELS, NEXT_STEP_LABELS, label
+from .content import KIND_LABELS, NEXT_STEP_LABELS, label
 from .form import ValidateSamtaleForm
 from .language import decided_first
 from .messages import chosen_value, latest_intent
@@ -133,26 +133,30 @@ class ActionAskNextStep(Action):
 
 
 def summary_lines(slots: Dict[Text, Any]) -> List[str]:
-    """The person's own answers from this conversation, one line per conversation held."""
+    """The person's own answers from this conversation, one line per conversation held, as the
+    plan's `summary:` says: the first answer given of `answer`, then `add` in brackets."""
     language = slots.get("language")
-    answers = {
-        "invitation": slots.get("invitation_words") or (
-            label(ANSWER_LABELS, slots["invitation_answer"], language)
-            if slots.get("invitation_answer") in ANSWER_LABELS else None),
-        "possibility": slots.get("possibility"),
-        "ownership": slots.get("ownership"),
-        "dissent": slots.get("dissent"),
-        "commitment": slots.get("commitment"),
-        "gift": slots.get("gift") or slots.get("profession_gift"),
-    }
+    current = plan.current()
     lines = []
-    for kind, text in answers.items():
+    for kind in current.order:
+        summary = current.conversations[kind].summary
+        text = next((slots.get(slot) for slot in summary.answer if slots.get(slot)), None)
+        text = _shown(text, summary.answer, language)
         if text and text != plan.DECLINED:
-            extra = ""
-            if kind == "commitment" and slots.get("commitment_due") not in (None, plan.DECLINED):
-                extra = f" ({slots['commitment_due']})"
+            added = [str(slots[slot]) for slot in summary.add
+                     if slots.get(slot) not in (None, plan.DECLINED)]
+            extra = f" ({', '.join(added)})" if added else ""
             lines.append(f"• {label(KIND_LABELS, kind, language)}: “{text}”{extra}")
     return lines
+
+
+def _shown(value: Any, slots: List[str], language: str | None) -> Any:
+    """A choice's answer by its label ("Nej tak"), anything else as it was said."""
+    for slot in slots:
+        found = plan.question(slot)
+        if found and found[1].kind == "choice" and value in (found[1].options or {}):
+            return getattr(found[1].options[value], "en" if language == "en" else "da")
+    return value
 
 
 class ActionClose(Action):

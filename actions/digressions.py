@@ -45,17 +45,27 @@ def is_digression(tracker: Tracker, requested_slot: str | None) -> bool:
     count = len(words(text))
     if count == 0:  # emoji or punctuation only: not a request for anything
         return False
-    if requested_slot in CHOICE_SLOTS:
+    if requested_slot in CHOICE_SLOTS or _answered_by_a_button(requested_slot):
         return confidence >= 0.6
     limit = 14 if intent in _LONG_FORM else 9
     return confidence >= 0.7 and count <= limit
 
 
+def _answered_by_a_button(slot: str | None) -> bool:
+    """A question of the plan whose answer is short by its kind (a button, a number, a date)."""
+    found = plan.question(slot) if slot else None
+    return found is not None and found[1].kind != "free_text"
+
+
 def handle(intent: str, dispatcher: CollectingDispatcher, tracker: Tracker,
-           requested_slot: str | None) -> List[Dict[Text, Any]]:
+           requested_slot: str | None, domain: Dict[Text, Any] | None = None
+           ) -> List[Dict[Text, Any]]:
     """Answer a digression; returns the slot events it causes."""
     if intent == "ask_why":
-        dispatcher.utter_message(response=f"utter_why_{requested_slot or 'general'}")
+        why = f"utter_why_{requested_slot or 'general'}"
+        if domain is not None and why not in (domain.get("responses") or {}):
+            why = "utter_why_general"  # a question added in conversations.yml without its own
+        dispatcher.utter_message(response=why)
     elif intent == "help":
         dispatcher.utter_message(response="utter_help")
     elif intent == "bot_challenge":

@@ -1,11 +1,14 @@
 """Validation of `samtale_form`: each answer is checked, acknowledged and stored as an outcome.
 
 Rasa asks the questions (`utter_ask_<slot>` in the domain); this class decides which question
-is next (`actions.plan`) and what an answer means (`actions.parsing`).
+is next (`actions.plan`) and what an answer means (`actions.parsing`). A question with its own
+`validate_<slot>` method is checked there; every other question of the plan (conversations.yml)
+by its kind of answer (`validate_by_kind`), so a new question needs no Python.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Dict, List, Text
 
@@ -54,14 +57,23 @@ def looks_like_an_answer(slot: str, text: str) -> bool:
     however the intent classifier labelled it ("anna@example.dk" is not out of scope)."""
     checks = {
         "contact": lambda: bool(_CONTACT.search(text)),
-        "commitment_due": lambda: parsing.parse_due_date(text) is not None,
         "gift_time": lambda: parsing.extract_availability(text) is not None,
         "role": lambda: parsing.parse_role(text) is not None,
-        "ladder_step": lambda: parsing.parse_step(text, 4) is not None,
-        "profession_step": lambda: parsing.parse_step(text, 3) is not None,
         "invitation_answer": lambda: parsing.parse_invitation_answer(text) is not None,
     }
-    return not text.startswith("/") and checks.get(slot, lambda: False)()
+    if text.startswith("/"):
+        return False
+    if slot in checks:
+        return checks[slot]()
+    found = plan.question(slot)
+    if found is None:
+        return False
+    question = found[1]
+    if question.kind == "date":
+        return parsing.parse_due_date(text) is not None
+    if question.kind == "ladder_step":
+        return parsing.parse_step(text, question.steps or 0) is not None
+    return False
 
 
 def is_no_doubt(text: str, tracker: Tracker) -> bool:
@@ -121,7 +133,8 @@ class ValidateSamtaleForm(FormValidationAction):
         if (digressions.is_digression(tracker, requested)
                 and not looks_like_an_answer(requested, text)):
             return [SlotSet(requested, None),
-                    *digressions.handle(_intent(tracker), dispatcher, tracker, requested)]
+                    *digressions.handle(_intent(tracker), dispatcher, tracker, requested,
+                                       domain)]
         if requested in plan.FREE_TEXT_SLOTS and not text.startswith("/") \
                 and not kept.has_words(text):
             return self.no_words(requested, text, dispatcher, tracker)
@@ -130,7 +143,8 @@ class ValidateSamtaleForm(FormValidationAction):
             if conversation:  # kept in a slot until consent and role are known
                 dispatcher.utter_message(response="utter_kept_for_later")
                 return [SlotSet(requested, None), *kept.keep_for_later(conversation, tracker)]
-        validate = getattr(self, f"validate_{requested}")
+        validate = getattr(self, f"validate_{requested}", None) or functools.partial(
+            self.validate_by_kind, requested)
         return [SlotSet(slot, value) for slot, value
                 in validate(answer, dispatcher, tracker, domain).items()]
 
@@ -229,6 +243,77 @@ class ValidateSamtaleForm(FormValidationAction):
             result.update(agenda=agenda + ["dissent"], guided=False)
         return result
 
+    # --- any question of the plan, by its kind of answer -----------------------------------------
+
+    def validate_by_kind(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Result:
+        """The answer to a question without its own method: checked by its kind, stored as the
+        plan says (the conversation's outcome, or a detail of it), then acknowledged."""
+        if value is None:
+            return {}
+        found = plan.question(slot)
+        if found is None:  # not a question of the plan (any more): taken as it is
+            return {slot: value}
+        conversation, question = found
+        answer = self._answer_by_kind(question, value, dispatcher, tracker)
+        if answer is None:
+            return {slot: None}
+        stored, kept_in_slot = answer
+        result: Result = {slot: kept_in_slot}
+        if question.stores == "outcome":
+            details = {q.detail: None for q in plan.current().conversations[conversation]
+                       .questions.all() if q.stores == "detail"}
+            result[f"{conversation}_outcome_id"] = outcomes.record(
+                tracker, conversation, str(stored), details)
+        elif question.stores == "detail" and kept_in_slot != plan.DECLINED:
+            outcomes.add_details(tracker.get_slot(f"{conversation}_outcome_id"),
+                                 {question.detail: stored})
+        if question.acknowledge and kept_in_slot != plan.DECLINED:
+            dispatcher.utter_message(response=question.acknowledge.replace(
+                "{answer}", str(kept_in_slot)))
+        return result
+
+    @staticmethod
+    def _answer_by_kind(question: Any, value: Any, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> tuple[Any, Any] | None:
+        """(what is stored, what the slot keeps), or None after asking again."""
+        text = str(value)
+        if question.kind == "free_text":
+            words = _free_text(value)
+            if words is None:
+                dispatcher.utter_message(response="utter_empty_answer")
+                return None
+            return words, words
+        if question.kind == "date":
+            if _intent(tracker) == "deny" or parsing.is_dont_know(text):
+                return None, plan.DECLINED
+            due = parsing.parse_due_date(text)
+            if due is None or due < dt.date.today():
+                dispatcher.utter_message(response="utter_not_a_date")
+                return None
+            return due.isoformat(), due.isoformat()
+        if question.kind == "yes_no":
+            yes = _yes_no(value, tracker)
+            if yes is None:
+                dispatcher.utter_message(response="utter_choose_from_buttons")
+                return None
+            return yes, yes
+        if question.kind == "ladder_step":
+            step = parsing.parse_step(chosen_value(tracker) or text, question.steps)
+            if step is None:
+                dispatcher.utter_message(response="utter_choose_from_buttons")
+                return None
+            return step, str(step)
+        # choice: a button's value, or typed words that are an option's value or label
+        chosen = chosen_value(tracker)
+        typed = text.strip().casefold()
+        for option, labels in question.options.items():
+            if chosen == option or typed in (option.casefold(), labels.da.casefold(),
+                                             labels.en.casefold()):
+                return option, option
+        dispatcher.utter_message(response="utter_choose_from_buttons")
+        return None
+
     def _record_text(self, kind: str, slot: str, value: Any, dispatcher: CollectingDispatcher,
                      tracker: Tracker, details: dict | None = None) -> Result:
         text = _free_text(value)
@@ -237,37 +322,6 @@ class ValidateSamtaleForm(FormValidationAction):
             return {slot: None}
         outcome_id = outcomes.record(tracker, kind, text, details)
         return {slot: text, f"{kind}_outcome_id": outcome_id}
-
-    def validate_possibility(self, value: Any, dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> Result:
-        if value is None:
-            return {}
-        result = self._record_text("possibility", "possibility", value, dispatcher, tracker)
-        if result["possibility"]:
-            dispatcher.utter_message(response="utter_ack_possibility")
-        return result
-
-    def validate_ownership(self, value: Any, dispatcher: CollectingDispatcher,
-                           tracker: Tracker, domain: DomainDict) -> Result:
-        if value is None:
-            return {}
-        result = self._record_text("ownership", "ownership", value, dispatcher, tracker,
-                                   {"ladder_step": None})
-        if result["ownership"]:
-            dispatcher.utter_message(response="utter_ack_ownership")
-        return result
-
-    def validate_ladder_step(self, value: Any, dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> Result:
-        if value is None:
-            return {}
-        step = parsing.parse_step(chosen_value(tracker) or str(value), 4)
-        if step is None:
-            dispatcher.utter_message(response="utter_choose_from_buttons")
-            return {"ladder_step": None}
-        outcomes.add_details(tracker.get_slot("ownership_outcome_id"), {"ladder_step": step})
-        dispatcher.utter_message(response=f"utter_ack_ladder_step_{step}")
-        return {"ladder_step": str(step)}
 
     def validate_dissent(self, value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: DomainDict) -> Result:
@@ -340,17 +394,6 @@ class ValidateSamtaleForm(FormValidationAction):
         if value is None:
             return {}
         return self._validate_gift("profession_gift", value, dispatcher, tracker)
-
-    def validate_profession_step(self, value: Any, dispatcher: CollectingDispatcher,
-                                 tracker: Tracker, domain: DomainDict) -> Result:
-        if value is None:
-            return {}
-        step = parsing.parse_step(chosen_value(tracker) or str(value), 3)
-        if step is None:
-            dispatcher.utter_message(response="utter_choose_from_buttons")
-            return {"profession_step": None}
-        outcomes.add_details(tracker.get_slot("gift_outcome_id"), {"profession_step": step})
-        return {"profession_step": str(step)}
 
     def validate_gift_time(self, value: Any, dispatcher: CollectingDispatcher,
                            tracker: Tracker, domain: DomainDict) -> Result:

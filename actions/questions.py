@@ -1,8 +1,11 @@
 """Asking a question: in full the first time, in its short form when it is asked again.
 
-Rasa's form asks for a slot with `action_ask_<slot>` when the domain has one. The form's
-validation sets `reasking` when the same question comes again (after a greeting, a side-step,
-an unclear answer), and then the short `utter_reask_<slot>` follows instead of the whole
+Rasa's form asks for a slot with `action_ask_<slot>` when the domain has one, else it says
+`utter_ask_<slot>` itself (Rasa 3.6 FormAction._name_of_utterance). The derived domain
+(domain/questions.yml) lists an ask action only for the questions that have a class here, so a
+question added in conversations.yml is asked by its response alone, in full every time.
+The form's validation sets `reasking` when the same question comes again (after a greeting, a
+side-step, an unclear answer), and then the short `utter_reask_<slot>` follows instead of the whole
 question; the introduction is never said twice. A question never refers to an answer that does
 not exist: the ownership question speaks of "the dream" only when one was shared.
 """

@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     # trainers edit (their saves are commits there); None: the project's own folder.
     trainer_content_dir: Path | None = None
     trainer_rasa: Path | None = None  # rasa for `rasa data validate`; None: .venv-engine/bin/rasa
+    # The conversation plan the action server follows; None: conversations.yml of the trainers'
+    # content folder (trainer_content_dir), else of the project.
+    plan_file: Path | None = Field(None, validation_alias="SAMTALE_PLAN_FILE")
 
     @property
     def root(self) -> Path:

@@ -1,6 +1,7 @@
 """The only files trainers may read or write: YAML under domain/, nlu/, stories/, lexicons/ of
-the content folder. Every path from a form goes through `resolve`, so ../, absolute paths and
-symlinks leading out are refused before anything is opened."""
+the content folder, and the conversation plan (conversations.yml at its top). Every path from a
+form goes through `resolve`, so ../, absolute paths and symlinks leading out are refused before
+anything is opened."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import yaml
 
 DATA_FOLDERS = ("domain", "nlu", "stories", "lexicons")
 SUFFIXES = (".yml", ".yaml")
+# Single data files at the top of the content folder (not in domain/: Rasa would read it).
+DATA_FILES = ("conversations.yml",)
 
 
 class DataError(Exception):
@@ -23,7 +26,10 @@ def resolve(root: Path, relative: str) -> Path:
     candidate = Path(relative)
     if candidate.is_absolute() or ".." in candidate.parts:
         raise DataError(f"only files under {', '.join(DATA_FOLDERS)} may be changed: {relative!r}")
-    if candidate.parts[0] not in DATA_FOLDERS or candidate.suffix not in SUFFIXES:
+    if relative in DATA_FILES:
+        pass  # the plan: a file of its own at the top
+    elif candidate.parts[0] not in DATA_FOLDERS or len(candidate.parts) < 2 \
+            or candidate.suffix not in SUFFIXES:
         raise DataError(f"only .yml files under {', '.join(DATA_FOLDERS)} may be changed: "
                         f"{relative!r}")
     root = root.resolve()

@@ -10,7 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.trainer.files import DATA_FOLDERS
+from bot.trainer.files import DATA_FILES, DATA_FOLDERS
+
+TRACKED = (*DATA_FOLDERS, *DATA_FILES)  # what the history shows and Revert undoes
 
 SHA = re.compile(r"[0-9a-f]{7,40}")
 SEPARATOR = "\x1f"
@@ -39,7 +41,7 @@ def git(root: Path, *args: str, input_text: str | None = None, env: dict | None 
 
 def commits(root: Path, limit: int = 50) -> list[Commit]:
     fmt = SEPARATOR.join(["%H", "%an", "%ae", "%ad", "%s"])
-    out = git(root, "log", f"-n{limit}", "--date=iso", f"--format={fmt}", "--", *DATA_FOLDERS)
+    out = git(root, "log", f"-n{limit}", "--date=iso", f"--format={fmt}", "--", *TRACKED)
     return [Commit(*line.split(SEPARATOR, 4)) for line in out.splitlines() if line]
 
 
@@ -53,17 +55,17 @@ def show(root: Path, sha: str) -> tuple[Commit, str]:
     """The commit and its diff of the data folders."""
     fmt = SEPARATOR.join(["%H", "%an", "%ae", "%ad", "%s"])
     head = git(root, "show", "-s", "--date=iso", f"--format={fmt}", check_sha(sha), "--")
-    diff = git(root, "show", "--format=", "--no-color", sha, "--", *DATA_FOLDERS)
+    diff = git(root, "show", "--format=", "--no-color", sha, "--", *TRACKED)
     return Commit(*head.strip().split(SEPARATOR, 4)), diff
 
 
 def reverted_files(root: Path, sha: str) -> dict[str, str]:
     """{path: content} of the files `sha` changed, with its change undone on today's text."""
     diff = git(root, "show", "--format=", "--no-color", "--binary", check_sha(sha), "--",
-               *DATA_FOLDERS)
+               *TRACKED)
     if not diff.strip():
         raise GitError("this commit changed nothing in the data folders")
-    names = git(root, "show", "--format=", "--name-only", sha, "--", *DATA_FOLDERS).split()
+    names = git(root, "show", "--format=", "--name-only", sha, "--", *TRACKED).split()
     with tempfile.TemporaryDirectory(prefix="samtale-revert-") as scratch:
         base = Path(scratch)
         for name in names:

@@ -69,6 +69,7 @@ class Studio:
         except history.GitError as error:
             raise SaveRefused([f"{self.root} is not a git repository: {error}"]) from None
         with self._lock, _across_processes(git_dir):
+            changes = _with_derived_domain(self.root, changes)
             targets = self._checked(changes, bases or {})
             self._validate(changes)
             for path, text in zip(targets, changes.values(), strict=True):
@@ -133,6 +134,28 @@ def _across_processes(git_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _with_derived_domain(root: Path, changes: dict[str, str]) -> dict[str, str]:
+    """A change of the conversation plan is checked against its schema and the domain, and
+    brings its derived domain file (domain/questions.yml) into the same commit; that file is
+    never edited by hand."""
+    from actions import plan_domain, plan_file
+
+    if plan_domain.PLAN not in changes:
+        if plan_domain.DERIVED in changes:
+            raise SaveRefused([f"{plan_domain.DERIVED} is generated from {plan_domain.PLAN}: "
+                               "change the conversations there"])
+        return changes
+    try:
+        plan = plan_file.parse(changes[plan_domain.PLAN])
+    except plan_file.PlanError as error:
+        raise SaveRefused(error.problems) from None
+    derived = {**changes, plan_domain.DERIVED: plan_domain.derive(plan)}
+    problems = plan_domain.problems_with_domain(plan, plan_domain.domain_texts(root, derived))
+    if problems:
+        raise SaveRefused(problems)
+    return derived
 
 
 def _lexicon_problem(relative: str, text: str) -> str | None:

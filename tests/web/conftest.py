@@ -109,7 +109,7 @@ def signed_in(app: FastAPI, make_user: Callable[..., dict[str, Any]]
 # The trainer pages: a TEMPORARY copy of the data folders in its own git repository, so no
 # test ever writes the real domain/ or nlu/.
 
-CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml")
+CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml", "conversations.yml")
 
 
 @pytest.fixture

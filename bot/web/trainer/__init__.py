@@ -1,5 +1,6 @@
 """The trainer pages under /trainer/ (role trainer and admin): content (what the bot says),
-understanding (NLU examples), files (any data file as YAML), history (commits, diffs, revert). `install(app)` mounts them."""
+conversations (the plan, conversations.yml), understanding (NLU examples), files (any data file
+as YAML), history (commits, diffs, revert). `install(app)` mounts them."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import content, files, history, understanding
+    from bot.web.trainer import content, conversations, files, history, understanding
 
-    for page in (content, understanding, files, history):
+    for page in (content, conversations, understanding, files, history):
         app.include_router(page.router)
