@@ -270,6 +270,19 @@ class Run:
         self.content_root = Path(self.job.config["content_root"])
         self.models_dir = Path(self.job.config["models_dir"])
 
+    def cache_dir(self) -> Path:
+        """Rasa's training cache, shared by the jobs so an unchanged component is restored
+        instead of retrained. Rasa's cache key does not see our components' code (engine/), so
+        the folder is per version of that code: an upgrade never restores a stale component."""
+        import hashlib
+
+        code = hashlib.sha256()
+        for path in sorted((self.project_root / "engine").glob("*.py")):
+            code.update(path.name.encode() + b"\0" + path.read_bytes())
+        folder = self.jobs_dir.parent / "rasa-cache" / code.hexdigest()[:12]
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder
+
     def save(self, **changes: Any) -> None:
         for name, value in changes.items():
             setattr(self.job, name, value)
@@ -278,9 +291,9 @@ class Run:
     def rasa_command(self, arguments: list[str], *, cwd: Path, timeout: int,
                      on_line: Callable[[str], None] | None = None) -> tuple[int, list[str]]:
         """Run the engine's rasa; its exit code and output lines (also appended to the log)."""
-        env = {**os.environ, "PYTHONPATH": str(self.project_root),
-               "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-               "PYTHONUNBUFFERED": "1"}
+        env = {"RASA_CACHE_DIRECTORY": str(self.cache_dir()), **os.environ,
+               "PYTHONPATH": str(self.project_root), "RASA_TELEMETRY_ENABLED": "false",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
         lines: list[str] = []
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"$ rasa {' '.join(arguments)}\n")
