@@ -18,6 +18,7 @@ floor (the same figures tests/nlu/test_held_out.py holds the shipped model to).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from typing import Any
 # join_in and small_talk). The floors sit just under that: a point is about two messages.
 MIN_MACRO_F1 = {"da": 0.93, "en": 0.95}
 WORSE_TOLERANCE = 0.02  # an intent whose F1 fell by more than this is flagged
+STORY_START = re.compile(r"^\s*- story:(.*)$")
 SUMMARY_ROWS = ("accuracy", "macro avg", "weighted avg", "micro avg")
 
 
@@ -47,9 +49,9 @@ def failed_stories(text: str) -> list[dict[str, str]]:
     stories: list[dict[str, str]] = []
     current: list[str] | None = None
     for line in text.splitlines():
-        if line.startswith("- story:"):
+        if found := STORY_START.match(line):
             current = [line]
-            stories.append({"name": line.removeprefix("- story:").strip(), "text": ""})
+            stories.append({"name": found.group(1).strip(), "text": ""})
         elif current is not None:
             current.append(line)
         if current is not None:

@@ -18,8 +18,8 @@ def _short(label: str, length: int = 26) -> str:
 def confusion_matrix(labels: list[str], matrix: list[list[int]], *, title: str = "") -> Markup:
     size = len(labels)
     width, height = LABEL_WIDTH + size * CELL + 10, TOP + size * CELL + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="confusion" role="img" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="confusion" role="img" '
+              f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'),
              f"<title>{escape(title or 'Confusion matrix')}</title>"]
     for number, label in enumerate(labels):
         y = TOP + number * CELL + CELL * 0.7

@@ -3,8 +3,12 @@ whose `rasa` is tests/trainer/fake_rasa.py (a real process; FAKE_RASA_MODE picks
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +38,24 @@ def small_content(target: Path) -> Path:
     return target
 
 
+def end_jobs(jobs: Jobs) -> None:
+    """After a test, even a failed one: no job process (nor its fake rasa) is left behind.
+    Each job's process leads its own process group (start_new_session)."""
+    for job in jobs.recent(limit=50):
+        if job.active and job.pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(job.pid, signal.SIGKILL)
+
+
 @pytest.fixture
-def fake_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Jobs:
+def fake_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Jobs]:
     monkeypatch.setenv("FAKE_RASA_CALLS", str(tmp_path / "calls.jsonl"))
     monkeypatch.setenv("FAKE_RASA_MODE", "ok")
     content = small_content(tmp_path / "content")
-    return Jobs(tmp_path / "var" / "jobs", rasa=FAKE_RASA, project_root=ROOT,
+    jobs = Jobs(tmp_path / "var" / "jobs", rasa=FAKE_RASA, project_root=ROOT,
                 content_root=content, models_dir=tmp_path / "var" / "models")
+    yield jobs
+    end_jobs(jobs)
 
 
 def wait_for(jobs: Jobs, job_id: str, *, timeout: float = 60, until: Any = None) -> Job:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.settings import ROOT
 from bot.store import migrate
 from bot.trainer.jobs import Jobs
 from bot.trainer.registry import Registry
-from tests.trainer.conftest import FAKE_RASA, wait_for
+from tests.trainer.conftest import FAKE_RASA, end_jobs, wait_for
 from tests.web.conftest import visible_text
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -34,13 +35,15 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def fake_rasa_jobs(app: Any, studio: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Jobs:
+def fake_rasa_jobs(app: Any, studio: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                   ) -> Iterator[Jobs]:
     monkeypatch.setenv("FAKE_RASA_MODE", "ok")
     monkeypatch.setenv("FAKE_RASA_GO", str(tmp_path / "go"))
     var = app.state.settings.var_dir
     app.state.jobs = Jobs(var / "jobs", rasa=FAKE_RASA, project_root=ROOT,
                           content_root=studio.root, models_dir=var / "models")
-    return app.state.jobs
+    yield app.state.jobs
+    end_jobs(app.state.jobs)
 
 
 def token(client: Any, path: str = "/trainer/models") -> str:
@@ -224,9 +227,10 @@ def _trim_nlu(root: Path, per_intent: int) -> None:
 
 
 def test_a_real_training_and_test_end_in_a_registered_model_with_its_report(
-        signed_in: Any, app: Any, studio: Any, monkeypatch: pytest.MonkeyPatch,
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        signed_in: Any, app: Any, studio: Any, request: pytest.FixtureRequest) -> None:
     import subprocess
+
+    request_cleanup = request.addfinalizer
 
     _trim_nlu(studio.root, per_intent=12)
     subprocess.run(["git", "-C", str(studio.root), "-c", "user.name=T", "-c",
@@ -238,6 +242,7 @@ def test_a_real_training_and_test_end_in_a_registered_model_with_its_report(
                            follow_redirects=False)
     assert response.status_code == 303
     jobs = app.state.jobs
+    request_cleanup(lambda: end_jobs(jobs))
     train = wait_for(jobs, jobs.recent(kind="train")[0].id, timeout=900)
     assert train.status == "succeeded", train.error
     assert train.commit == commit and train.step >= 3
