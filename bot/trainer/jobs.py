@@ -103,6 +103,10 @@ class Job:
         return self.status in ACTIVE
 
     @property
+    def created(self) -> datetime:
+        return datetime.fromisoformat(self.created_at)
+
+    @property
     def percent(self) -> int:
         return min(100, round(100 * self.step / self.steps)) if self.steps else 0
 
