@@ -29,6 +29,7 @@ from typing import Any
 MIN_MACRO_F1 = {"da": 0.93, "en": 0.95}
 WORSE_TOLERANCE = 0.02  # an intent whose F1 fell by more than this is flagged
 STORY_START = re.compile(r"^\s*- story:(.*)$")
+STORY_FILE = re.compile(r"(.*) \((/[^()]*\.ya?ml)\)")
 SUMMARY_ROWS = ("accuracy", "macro avg", "weighted avg", "micro avg")
 
 
@@ -51,7 +52,12 @@ def failed_stories(text: str) -> list[dict[str, str]]:
     for line in text.splitlines():
         if found := STORY_START.match(line):
             current = [line]
-            stories.append({"name": found.group(1).strip(), "text": ""})
+            # Rasa appends the story's file: "name (/tmp/.../tests/stories/x.yml)"
+            name, file = found.group(1).strip(), ""
+            if located := STORY_FILE.fullmatch(name):
+                name, file = located.group(1), Path(located.group(2)).name
+                current = [line.replace(located.group(2), file)]  # not the job's scratch path
+            stories.append({"name": name, "file": file, "text": ""})
         elif current is not None:
             current.append(line)
         if current is not None:

@@ -59,7 +59,8 @@ if arguments[:2] == ["test", "core"]:
         "accuracy": 0.5 if failed else 1.0, "correct": 1 if failed else 2, "with_warnings": 0,
         "total": 2}}))
     (out / "failed_test_stories.yml").write_text(
-        "version: \"3.1\"\nstories:\n- story: gift <script>alert(1)</script>\n  steps:\n"
+        "version: \"3.1\"\nstories:\n- story: gift <script>alert(1)</script> (/tmp/x/t.yml)\n"
+        "  steps:\n"
         "  - intent: greet\n  - action: utter_greet  # predicted: action_listen\n"
         if failed else "# None of the test stories failed - all good!")
     sys.exit(1 if failed and "--fail-on-prediction-errors" in arguments else 0)

@@ -91,7 +91,7 @@ def test_a_failed_story_fails_the_model(fake_jobs: Jobs, monkeypatch: pytest.Mon
     record = Registry(tmp_path / "var" / "models").get(done.model_id)
     assert record.status == "failed" and not record.passed
     [story] = record.test["stories"]["failed"]
-    assert story["name"] == "gift <script>alert(1)</script>"
+    assert story["name"] == "gift <script>alert(1)</script>" and story["file"] == "t.yml"
     assert "# predicted: action_listen" in story["text"]
     assert record.test["criteria"][0] == {"name": "stories", "passed": False,
                                           "text": "no failed test story (1 failed)"}

@@ -84,7 +84,7 @@ def test_the_report_lists_the_failed_story_with_rasas_comments(rasa_results: Pat
     found = reports.build(rasa_results, languages=["da"])
     stories = found["stories"]
     [failed] = stories["failed"]
-    assert failed["name"] == "greeting answered with <goodbye>"
+    assert failed["name"] == "greeting answered with <goodbye>" and failed["file"] == "wrong.yml"
     assert "utter_goodbye" in failed["text"] and "# predicted:" in failed["text"]
     shipped = yaml.safe_load((ROOT / "tests/stories/test_conversations.yml").read_text())
     assert stories["total"] == len(shipped["stories"]) + 1

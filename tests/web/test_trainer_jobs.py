@@ -169,6 +169,28 @@ def test_a_failed_training_shows_rasas_error_escaped(signed_in: Any, fake_rasa_j
     assert "fejlede" in visible_text(page)
 
 
+def test_the_report_shows_a_failed_story_as_text(signed_in: Any, fake_rasa_jobs: Jobs,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_RASA_MODE", "badstory")
+    client = signed_in("trainer")
+    client.post("/trainer/models/train", data={"csrf_token": token(client)})
+    settle(fake_rasa_jobs)
+    model = client.get("/trainer/models", headers={"Accept": "application/json"}).json()[
+        "models"][0]
+    assert model["status"] == "failed"
+    page = client.get(f"/trainer/models/{model['id']}/report")
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.find(class_="verdict").get_text(" ", strip=True).startswith("Ikke bestået")
+    assert soup.find(class_="failed-story").get_text(" ", strip=True) == (
+        "gift <script>alert(1)</script> (t.yml)")
+    story = soup.find("pre", class_="story").get_text()
+    assert "- action: utter_greet  # predicted: action_listen" in story and "/tmp/x" not in story
+    assert "<script>alert(1)" not in page.text
+    assert "✗ no failed test story (1 failed)" in visible_text(page)
+    assert f'action="/trainer/models/{model["id"]}/deploy"' not in client.get(
+        "/trainer/models").text  # a failed model cannot be deployed
+
+
 def test_the_report_warns_about_every_intent_that_got_worse_than_the_deployed_model(
         signed_in: Any, fake_rasa_jobs: Jobs, app: Any) -> None:
     client = signed_in("trainer")
