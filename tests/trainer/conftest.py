@@ -42,6 +42,8 @@ def end_jobs(jobs: Jobs) -> None:
     """After a test, even a failed one: no job process (nor its fake rasa) is left behind.
     Each job's process leads its own process group (start_new_session)."""
     for job in jobs.recent(limit=50):
+        if job.active and not job.pid:  # just started: wait for its process to say who it is
+            job = wait_for(jobs, job.id, timeout=10, until=lambda job: job.pid or not job.active)
         if job.active and job.pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(job.pid, signal.SIGKILL)

@@ -147,12 +147,57 @@ def test_a_second_training_is_refused_while_one_runs(signed_in: Any, fake_rasa_j
                                                          "X-CSRF-Token": token(ole)})
     assert as_json.status_code == 409
     assert as_json.json()["detail"].startswith("a training is already running, started by Lise")
-    partial = lise.get("/trainer/models/jobs")
+    partial = lise.get("/trainer/models/jobs", headers={"HX-Request": "true"})
     assert partial.status_code == 200 and "<html" not in partial.text
+    assert "HX-Refresh" not in partial.headers
     assert "kører" in visible_text(partial)
     (tmp_path / "go").touch()
     settle(fake_rasa_jobs)
     assert "hx-get" not in lise.get("/trainer/models/jobs").text  # polling stops
+    # the last poll reloads the page, so the new model shows in the list
+    assert lise.get("/trainer/models/jobs", headers={"HX-Request": "true"}
+                    ).headers["HX-Refresh"] == "true"
+
+
+def test_a_job_survives_a_restart_of_the_web_service_and_its_death_is_reported(
+        signed_in: Any, fake_rasa_jobs: Jobs, settings: Any, studio: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from fastapi.testclient import TestClient
+
+    from bot.web.app import create_app
+    from tests.web.conftest import sign_in
+
+    monkeypatch.setenv("FAKE_RASA_MODE", "wait")
+    client = signed_in("trainer", "lise", display_name="Lise")
+    client.post("/trainer/models/train", data={"csrf_token": token(client)})
+    job = wait_for(fake_rasa_jobs, fake_rasa_jobs.recent()[0].id,
+                   until=lambda job: job.status == "running" and job.pid)
+    # a new web service on the same settings: it knows nothing but the files
+    restarted = create_app(settings)
+    restarted.state.studio = studio
+    restarted.state.jobs = Jobs(settings.var_dir / "jobs", rasa=FAKE_RASA, project_root=ROOT,
+                                content_root=studio.root, models_dir=settings.var_dir / "models")
+    try:
+        other = TestClient(restarted)
+        assert sign_in(other, "lise").status_code == 303
+        page = BeautifulSoup(other.get("/trainer/models").text, "html.parser")
+        box = page.find(id=f"job-{job.id}")
+        assert box.find(class_="job-status").get_text() == "kører"
+        assert page.find(id="jobs")["hx-get"] == "/trainer/models/jobs"
+        os.killpg(job.pid, signal.SIGKILL)  # the job's process dies (a machine restart)
+        wait_for(restarted.state.jobs, job.id)
+        box = BeautifulSoup(other.get("/trainer/models").text, "html.parser").find(
+            id=f"job-{job.id}")
+        assert box.find(class_="job-status").get_text() == "fejlede"
+        assert "ended without finishing" in box.find(class_="job-error").get_text()
+        assert other.post("/trainer/models/train", data={"csrf_token": token(other)},
+                          follow_redirects=False).status_code == 303  # the lock is free again
+    finally:
+        end_jobs(restarted.state.jobs)
+        restarted.state.store.close()
 
 
 def test_a_failed_training_shows_rasas_error_escaped(signed_in: Any, fake_rasa_jobs: Jobs,

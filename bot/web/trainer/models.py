@@ -122,9 +122,13 @@ def models_page(request: Request, user: Trainer, started: str = "") -> Response:
 
 @router.get("/jobs")
 def jobs_partial(request: Request, user: Trainer) -> Response:
-    """The jobs box alone, for htmx to poll while one runs."""
-    return templates.TemplateResponse(request, "trainer/_partials/jobs.html",
-                                      _jobs_context(request))
+    """The jobs box alone, for htmx to poll while one runs. htmx polls only while a job runs,
+    so when none does any more, it reloads the whole page: the new model shows in the list."""
+    context = _jobs_context(request)
+    response = templates.TemplateResponse(request, "trainer/_partials/jobs.html", context)
+    if request.headers.get("hx-request") == "true" and not context["active"]:
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @router.get("/jobs/{job_id}")
