@@ -1,6 +1,6 @@
 """The confusion matrix as an SVG drawn on the server (no chart library, no JS): rows are the
 intent a message had, columns the intent the model predicted, each cell's shade its share of the
-row, its count written in it. Every label is escaped: intent names come from trainers' files."""
+row (green: right, red: confused with another), its count written in it. Every label is escaped: intent names come from trainers' files."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def _short(label: str, length: int = 26) -> str:
 
 def confusion_matrix(labels: list[str], matrix: list[list[int]], *, title: str = "") -> Markup:
     size = len(labels)
-    width, height = LABEL_WIDTH + size * CELL + 10, TOP + size * CELL + 10
+    # the column labels lean right (rotated -60°): room for the last one beyond the grid
+    width, height = LABEL_WIDTH + size * CELL + 100, TOP + size * CELL + 10
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="confusion" role="img" '
               f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'),
              f"<title>{escape(title or 'Confusion matrix')}</title>"]
@@ -32,8 +33,10 @@ def confusion_matrix(labels: list[str], matrix: list[list[int]], *, title: str =
         total = sum(counts) or 1
         for column, count in enumerate(counts):
             x, y = LABEL_WIDTH + column * CELL, TOP + row * CELL
-            kind = "hit" if row == column else "miss"
+            kind = "hit" if row == column else "miss" if count else "empty"
             share = count / total
+            if kind == "miss":  # even one confusion should catch the eye
+                share = 0.3 + 0.7 * share
             parts.append(
                 f'<rect class="cell {kind}" x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
                 f'fill-opacity="{0.08 + 0.92 * share:.2f}" data-count="{count}">'

@@ -101,14 +101,15 @@ def test_the_confusion_matrix_svg_shows_counts_and_escapes_labels() -> None:
     cells = soup.find_all("rect")
     assert [int(cell["data-count"]) for cell in cells] == [3, 1, 0, 2]
     assert [cell["class"] for cell in cells] == [["cell", "hit"], ["cell", "miss"],
-                                                 ["cell", "miss"], ["cell", "hit"]]
+                                                 ["cell", "empty"], ["cell", "hit"]]
     assert [text.get_text() for text in soup.find_all("text", class_="count")] == ["3", "1", "2"]
     assert [text.get_text() for text in soup.find_all("text", class_="row-label")] == [
         "greet", "<script>alert(1)</script>"]
     assert cells[1].find("title").get_text() == "greet → <script>alert(1)</script>: 1"
     assert soup.find("svg").find("title").get_text() == 'Confusion "da"'
-    # the shade is the share of the row: 3 of 4 darker than 1 of 4
-    assert float(cells[0]["fill-opacity"]) > float(cells[1]["fill-opacity"])
+    # the shade is the share of the row
+    assert float(cells[0]["fill-opacity"]) > float(cells[2]["fill-opacity"])
+    assert float(cells[3]["fill-opacity"]) == 1.0  # 2 of 2 right
 
 
 def _report(f1: dict[str, float]) -> dict:
