@@ -100,7 +100,8 @@ def test_a_trainer_trains_tests_and_sees_the_model_with_its_report(
     soup = BeautifulSoup(page.text, "html.parser")
     row = soup.find(id=f"model-{model.id}")
     assert row.find(class_="model-status").get_text(strip=True) == "bestået"
-    assert "stories: 0 failed of 2 · da macro-F1 1.000 · en macro-F1 1.000" in row.get_text()
+    assert "historier: 0 fejlede af 2 · da makro-F1 1.000 · en makro-F1 1.000" in " ".join(
+        row.get_text().split())
     deploy = row.find("form", action=f"/trainer/models/{model.id}/deploy")
     assert deploy and deploy["method"] == "post" and deploy.find("input", {"name": "csrf_token"})
     assert row.find("a", href=f"/trainer/models/{model.id}/report")
@@ -117,7 +118,7 @@ def test_a_trainer_trains_tests_and_sees_the_model_with_its_report(
     report = client.get(f"/trainer/models/{model.id}/report")
     text = visible_text(report)
     assert "Bestået" in text and "Ingen testhistorie fejlede (2 testet)." in text
-    assert "held-out macro-F1 (da) 1.000 ≥ 0.93" in text
+    assert "✓ makro-F1 på de tilbageholdte beskeder (da) 1.000 ≥ 0.93" in text
     assert "Der er ingen model at sammenligne med." in text
     assert report.text.count("<svg") == 2  # a confusion matrix per language
     actions = [row["action"] for row in accounts.list_audit(action="trainer.")]
@@ -231,7 +232,7 @@ def test_the_report_shows_a_failed_story_as_text(signed_in: Any, fake_rasa_jobs:
     story = soup.find("pre", class_="story").get_text()
     assert "- action: utter_greet  # predicted: action_listen" in story and "/tmp/x" not in story
     assert "<script>alert(1)" not in page.text
-    assert "✗ no failed test story (1 failed)" in visible_text(page)
+    assert "✗ ingen testhistorie fejler (1 fejlede)" in visible_text(page)
     assert f'action="/trainer/models/{model["id"]}/deploy"' not in client.get(
         "/trainer/models").text  # a failed model cannot be deployed
 
