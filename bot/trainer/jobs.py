@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -210,15 +211,33 @@ class Jobs:
 
     # --- starting -------------------------------------------------------------------------
 
+    def _try_lock(self, handle: Any, kind: str) -> bool:
+        """The kind's lock, without waiting for a running job. A job that has just written its
+        last state still holds the lock for the moment its process takes to exit: when no job
+        is active any more, wait that moment out (up to 3 s) instead of refusing."""
+        for _ in range(30):
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if any(job.active for job in self._recent_files(kind)):
+                    return False
+                time.sleep(0.1)
+        return False
+
+    def _recent_files(self, kind: str) -> list[Job]:
+        """The newest jobs of a kind as their files say (without the liveness check)."""
+        names = sorted((p.name.removesuffix(".json") for p in self.directory.glob(f"*-{kind}-*.json")
+                        if JOB_ID.fullmatch(p.name.removesuffix(".json"))), reverse=True)[:5]
+        return [job for job in map(self._load, names) if job]
+
     def start(self, kind: str, *, who: str, username: str, model_id: str | None = None,
               options: dict[str, Any] | None = None) -> Job:
         """Start a job in its own process; AlreadyRunning if one of that kind runs."""
         if kind == "test" and not model_id:
             raise ValueError("a test job needs the model to test")
         with self._lock_file(kind) as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not self._try_lock(handle, kind):
                 running = self.running(kind)
                 if running is None:  # the lock is held but the job file not written yet
                     running = Job(id="", kind=kind, who="someone", username="",

@@ -97,6 +97,20 @@ def test_a_failed_story_fails_the_model(fake_jobs: Jobs, monkeypatch: pytest.Mon
                                           "text": "no failed test story (1 failed)"}
 
 
+def test_cross_validation_is_an_option_of_the_test(fake_jobs: Jobs, tmp_path: Path) -> None:
+    done = wait_for(fake_jobs, fake_jobs.start("train", who="Lise", username="lise",
+                                               options={"cross_validation": True}).id)
+    test = wait_for(fake_jobs, done.result["test_job"])
+    assert test.options == {"cross_validation": True} and test.steps == 4
+    *_, cv_call = calls(tmp_path)
+    assert cv_call["args"][:4] == ["test", "nlu", "--nlu", "nlu"]
+    assert "--cross-validation" in cv_call["args"] and "3" in cv_call["args"]
+    report = Registry(tmp_path / "var" / "models").get(done.model_id).test
+    assert report["cross_validation"]["macro_f1"] == 1.0
+    assert report["summary"].endswith("· cross-validation 1.000")
+    assert [c["name"] for c in report["criteria"]] == ["stories", "nlu-da", "nlu-en"]  # info only
+
+
 def test_one_job_per_kind_also_from_another_process(fake_jobs: Jobs, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_RASA_MODE", "wait")
