@@ -44,8 +44,9 @@ import yaml
 
 KINDS = ("train", "test")
 ACTIVE = ("queued", "running")
-JOB_ID = re.compile(r"\d{8}T\d{6}-(train|test)-[0-9a-f]{6}")
+JOB_ID = re.compile(r"\d{8}T\d{12}-(train|test)-[0-9a-f]{6}")  # microseconds: sorts as made
 LOG_TAIL_LINES = 40
+KEEP_JOBS = 50  # per kind
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Rasa's graph trainer logs each component it trains (rasa/engine/training/hooks.py).
 COMPONENT_STARTED = re.compile(r"Starting to train component '([^']+)'")
@@ -225,6 +226,15 @@ class Jobs:
                 time.sleep(0.1)
         return False
 
+    def _prune(self, kind: str) -> None:
+        """Keep the newest KEEP_JOBS jobs of a kind; older ones' files go (the audit log and
+        the registry keep what matters)."""
+        names = sorted((p.name.removesuffix(".json") for p in self.directory.glob(f"*-{kind}-*.json")
+                        if JOB_ID.fullmatch(p.name.removesuffix(".json"))), reverse=True)
+        for name in names[KEEP_JOBS:]:
+            for suffix in (".json", ".log", ".audited"):
+                (self.directory / f"{name}{suffix}").unlink(missing_ok=True)
+
     def _recent_files(self, kind: str) -> list[Job]:
         """The newest jobs of a kind as their files say (without the liveness check)."""
         names = sorted((p.name.removesuffix(".json") for p in self.directory.glob(f"*-{kind}-*.json")
@@ -246,10 +256,11 @@ class Jobs:
             for stale in self.recent(limit=5, kind=kind):  # the lock is ours: none is alive
                 if stale.active:
                     self._mark_dead(stale)
-            job = Job(id=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{kind}-{secrets.token_hex(3)}",
+            job = Job(id=f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{kind}-{secrets.token_hex(3)}",
                       kind=kind, who=who, username=username, created_at=_now(),
                       model_id=model_id, options=dict(options or {}), config=self.config)
             _write_json(self._path(job.id), asdict(job))
+            self._prune(kind)
             log = os.open(self.directory / f"{job.id}.log", os.O_WRONLY | os.O_CREAT, 0o600)
             try:
                 # The child inherits the open lock file (pass_fds), so the lock stays held for
@@ -355,15 +366,13 @@ class Run:
             commit = snapshot(self.content_root, self.project_root, folder)
             steps = _trainable_components(folder / "config.yml")
             self.save(commit=commit, steps=steps, progress="reading the training data")
-            done: set[str] = set()
 
             def progress(line: str) -> None:
                 if found := COMPONENT_STARTED.search(line):
                     self.save(progress=f"training {found.group(1)}")
                 elif found := COMPONENT_DONE.search(line):
-                    done.add(found.group(1))
-                    self.save(step=min(self.job.step + 1, max(steps, self.job.step + 1)),
-                              steps=max(steps, self.job.step + 1),
+                    step = self.job.step + 1  # the count is an estimate: never past the end
+                    self.save(step=step, steps=max(self.job.steps, step),
                               progress=f"trained {found.group(1)}")
                 elif found := EPOCH.search(line):
                     self.save(progress=f"{self.job.progress.split(' (')[0]} ({found.group(1)}%)")

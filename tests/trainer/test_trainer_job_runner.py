@@ -163,6 +163,18 @@ def test_a_job_whose_process_died_is_marked_failed_not_left_running(
                     ).status == "succeeded"
 
 
+def test_only_the_newest_jobs_of_a_kind_are_kept(fake_jobs: Jobs,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.trainer import jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "KEEP_JOBS", 2)
+    monkeypatch.setenv("FAKE_RASA_MODE", "fail")  # quick, and no test job follows
+    ids = [wait_for(fake_jobs, fake_jobs.start("train", who="Lise", username="lise").id).id
+           for _ in range(3)]
+    assert [job.id for job in fake_jobs.recent(kind="train")] == ids[:0:-1]
+    assert not (fake_jobs.directory / f"{ids[0]}.log").exists()
+
+
 def test_unknown_kinds_and_ids_are_refused(fake_jobs: Jobs) -> None:
     with pytest.raises(ValueError):
         fake_jobs.start("deploy", who="Lise", username="lise")
