@@ -123,7 +123,7 @@ def build(outputs: Path, *, languages: list[str], cross_validation: bool = False
         found["floor"] = floor
         criteria.append({"name": f"nlu-{language}", "passed": found["macro_f1"] >= floor,
                          "text": f"held-out macro-F1 ({language}) {found['macro_f1']:.3f}"
-                                 f" ≥ {floor:.2f}"})
+                                 f" (at least {floor:.2f})"})
     result: dict[str, Any] = {"stories": stories, "nlu": nlu, "criteria": criteria,
                               "passed": all(item["passed"] for item in criteria),
                               "cross_validation": None}

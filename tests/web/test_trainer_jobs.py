@@ -118,7 +118,7 @@ def test_a_trainer_trains_tests_and_sees_the_model_with_its_report(
     report = client.get(f"/trainer/models/{model.id}/report")
     text = visible_text(report)
     assert "Bestået" in text and "Ingen testhistorie fejlede (2 testet)." in text
-    assert "✓ makro-F1 på de tilbageholdte beskeder (da) 1.000 ≥ 0.93" in text
+    assert "✓ makro-F1 på de tilbageholdte beskeder (da) 1.000 (mindst 0.93)" in text
     assert "Der er ingen model at sammenligne med." in text
     assert report.text.count("<svg") == 2  # a confusion matrix per language
     actions = [row["action"] for row in accounts.list_audit(action="trainer.")]
@@ -331,5 +331,10 @@ def test_a_real_training_and_test_end_in_a_registered_model_with_its_report(
     matrix = da["confusion"]["matrix"]
     assert sum(map(sum, matrix)) == da["messages"]
     assert report["stories"]["total"] and isinstance(report["stories"]["failed"], list)
+    # twelve examples an intent are far too few for the held-out floors (0.79 / 0.84 measured)
+    assert [item["passed"] for item in report["criteria"][1:]] == [False, False]
+    assert record.status == "failed"
+    assert f"/trainer/models/{record.id}/deploy" not in client.get("/trainer/models").text
     page = client.get(f"/trainer/models/{record.id}/report")
     assert page.status_code == 200 and page.text.count("<svg") == 2
+    assert "✗ makro-F1 på de tilbageholdte beskeder (da)" in visible_text(page)
