@@ -294,6 +294,7 @@ def _trim_nlu(root: Path, per_intent: int) -> None:
                         encoding="utf-8")
 
 
+@pytest.mark.e2e  # about 2-4 minutes: a real training and three Rasa evaluations
 def test_a_real_training_and_test_end_in_a_registered_model_with_its_report(
         signed_in: Any, app: Any, studio: Any, request: pytest.FixtureRequest) -> None:
     import subprocess
