@@ -74,6 +74,11 @@ def _audit_finished(request: Request, found: list[Job]) -> None:
             target=f"job:{job.id}", client_address=client_address(request),
             detail={"status": job.status, "model_id": job.model_id,
                     "passed": job.result.get("passed"), "test_job": job.result.get("test_job")})
+        if job.kind == "train" and job.result.get("test_job"):  # the training started it
+            accounts(request).add_audit(
+                user_id=None, username=job.username, action="trainer.test.started",
+                target=f"job:{job.result['test_job']}", client_address=client_address(request),
+                detail={"model_id": job.model_id, "started_by": f"job:{job.id}"})
 
 
 def _baseline(request: Request, exclude: str | None = None) -> ModelRecord | None:
