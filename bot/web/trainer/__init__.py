@@ -26,7 +26,8 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import content, conversations, files, history, understanding
+    from bot.web.trainer import content, conversations, files, history, models, understanding
 
     for page in (content, conversations, understanding, files, history):
         app.include_router(page.router)
+    app.include_router(models.router)
