@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     # trainers edit (their saves are commits there); None: the project's own folder.
     trainer_content_dir: Path | None = None
     trainer_rasa: Path | None = None  # rasa for `rasa data validate`; None: .venv-engine/bin/rasa
+    # The review inbox lists messages whose top intent's confidence is under this.
+    review_confidence_below: float = Field(0.6, ge=0.0, le=1.0)
 
     @property
     def root(self) -> Path:
