@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-DATA_FOLDERS = ("domain", "nlu", "stories", "lexicons")
+# tests/stories/ holds Rasa's test stories; the review inbox writes new ones there.
+DATA_FOLDERS = ("domain", "nlu", "stories", "lexicons", "tests/stories")
 SUFFIXES = (".yml", ".yaml")
 
 
@@ -23,7 +24,7 @@ def resolve(root: Path, relative: str) -> Path:
     candidate = Path(relative)
     if candidate.is_absolute() or ".." in candidate.parts:
         raise DataError(f"only files under {', '.join(DATA_FOLDERS)} may be changed: {relative!r}")
-    if candidate.parts[0] not in DATA_FOLDERS or candidate.suffix not in SUFFIXES:
+    if not _in_data_folder(candidate) or candidate.suffix not in SUFFIXES:
         raise DataError(f"only .yml files under {', '.join(DATA_FOLDERS)} may be changed: "
                         f"{relative!r}")
     root = root.resolve()
@@ -38,6 +39,12 @@ def resolve(root: Path, relative: str) -> Path:
     if not full.resolve().is_relative_to(root):
         raise DataError(f"{relative!r} lies outside the content folder")
     return full
+
+
+def _in_data_folder(candidate: Path) -> bool:
+    # A folder may be nested (tests/stories): compare the leading parts, not only the first.
+    return any(candidate.parts[: len(Path(folder).parts)] == Path(folder).parts
+               and len(candidate.parts) > len(Path(folder).parts) for folder in DATA_FOLDERS)
 
 
 def relative_name(root: Path, path: Path) -> str:

@@ -29,3 +29,6 @@ def install(app: FastAPI) -> None:
 
     for page in (content, understanding, files, history):
         app.include_router(page.router)
+    from bot.web.trainer import review  # the review inbox
+
+    app.include_router(review.router)
