@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from bot.store.errors import InvalidValue
-from bot.store.review import FALLBACK_INTENT, SOURCES, Review, UnknownReviewItem
+from bot.store.review import FALLBACK_INTENT, SOURCES, Review, UnknownReviewItem, normal_form
 from bot.trainer import examples
 from bot.trainer.files import DataError, data_files
 from bot.trainer.responses import EditError
@@ -177,8 +177,10 @@ def _add_examples(request: Request, user: Trainer, chosen: list[int],
         text = changes.get(file) or the_studio.read(file)
         example = " ".join(item["text"].split())
         current = next(i.examples for i in examples.read_intents(text) if i.name == intent)
-        if example in current:
-            continue  # already an example (or twice among the ticked): decided all the same
+        if normal_form(example) in {normal_form(e) for e in current}:
+            # The same words are an example already (or twice among the ticked, "Goddaw du!"
+            # and "goddaw du"): one is enough; the message is decided all the same.
+            continue
         changes[file] = examples.change(text, intent, add=example)
         added.append(item["event_id"])
     sha = None
