@@ -9,8 +9,14 @@ import pytest
 
 from bot.store import InvalidValue, OutcomeStore
 from bot.store.followup import FollowUp
-from bot.store.review import (REFUSALS, Review, UnknownReviewItem, group_items, normal_form,
-                              suggested_intent)
+from bot.store.review import (
+    REFUSALS,
+    Review,
+    UnknownReviewItem,
+    group_items,
+    normal_form,
+    suggested_intent,
+)
 from tests.store.review_events import a_conversation
 from tests.store.test_erasure import traces
 
@@ -129,7 +135,7 @@ def test_filters_counts_and_paging(store: OutcomeStore, rasa_events) -> None:
     assert (everything["total_groups"], everything["total_items"]) == (3, 4)
     assert everything["counts"] == {"fallback": 1, "low_confidence": 3, "refused": 0,
                                     "flagged": 0}
-    assert [(g["key"], g["count"]) for g in everything["groups"]][0] == ("ved ikke", 2)
+    assert (everything["groups"][0]["key"], everything["groups"][0]["count"]) == ("ved ikke", 2)
     assert [g["key"] for g in review.inbox(language="en")["groups"]] == ["no idea"]
     assert [g["key"] for g in review.inbox(source="fallback")["groups"]] == ["ved ikke"]
     assert review.inbox(source="fallback")["groups"][0]["count"] == 1

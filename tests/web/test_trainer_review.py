@@ -206,8 +206,8 @@ def test_an_intent_not_in_the_languages_files_is_refused(signed_in: Any, studio:
     client = signed_in("trainer")
     before = git_log(studio.root)
     for intent, problem in (("", "choose an intent for 'maybe later'"),
-                            ("no_such_intent", "'no_such_intent' is not an intent of the en NLU "
-                                               "files (for 'maybe later')"),
+                            ("no_such_intent", ("'no_such_intent' is not an intent of the en "
+                                                "NLU files (for 'maybe later')")),
                             ("nlu_fallback", "'nlu_fallback' is not an intent")):
         response = client.post("/trainer/review", data={
             "csrf_token": token(client), "row": f"example:{inbox['english']}",
@@ -285,3 +285,67 @@ def intents(path: Path) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {item["intent"]: [line[2:] for line in item["examples"].splitlines()]
             for item in data["nlu"]}
+
+
+def test_a_story_rasa_would_not_read_is_refused_and_nothing_written(
+        signed_in: Any, studio: Any, inbox: dict[str, int]) -> None:
+    client = signed_in("trainer")
+    before = git_log(studio.root)
+    response = client.post("/trainer/review", data={
+        "csrf_token": token(client), "row": f"story:{inbox['english']}",
+        f"intent_{inbox['english']}": "no_such_intent"})
+    assert response.status_code == 400
+    text = visible_text(response)
+    assert "Rasas læser af testhistorier afviste historien:" in text
+    assert "intent 'no_such_intent' is not in the domain" in text
+    assert git_log(studio.root) == before
+    assert not (studio.root / "tests" / "stories").exists()
+    assert inbox["english"] in page_items(client)
+
+
+def test_tests_stories_is_a_trainers_folder_and_nothing_beside_it(tmp_path: Path) -> None:
+    from bot.trainer.files import DataError, resolve
+
+    assert resolve(tmp_path, "tests/stories/test_review_1a2b3c4d.yml") == (
+        tmp_path.resolve() / "tests/stories/test_review_1a2b3c4d.yml")
+    for bad in ("tests/e2e/conftest.yml", "tests/stories.yml", "tests/stories",
+                "tests/stories/../../bot/x.yml", "tests/x.yml"):
+        with pytest.raises(DataError):
+            resolve(tmp_path, bad)
+
+
+def test_story_steps_follow_rasas_test_story_format() -> None:
+    from bot.trainer.review_stories import featurized_slots, story_steps
+
+    events = [
+        {"id": 1, "event": "action", "name": "action_session_start"},
+        {"id": 2, "event": "session_started"},
+        {"id": 3, "event": "action", "name": "action_listen"},
+        {"id": 4, "event": "user", "text": '/choose{"value":"2"}', "parse_data": {
+            "intent": {"name": "choose"}, "entities": [{"entity": "value", "value": "2"}]}},
+        {"id": 5, "event": "action", "name": "samtale_form"},
+        {"id": 6, "event": "slot", "name": "mood", "value": "glad"},
+        {"id": 7, "event": "slot", "name": "requested_slot", "value": "contact"},
+        {"id": 8, "event": "active_loop", "name": None},
+        {"id": 9, "event": "bot", "text": "Tak"},
+        {"id": 10, "event": "user", "text": "  to   linjer\nher ", "parse_data": {
+            "intent": {"name": "nlu_fallback"}}},
+        {"id": 11, "event": "action", "name": "utter_default"},
+        {"id": 12, "event": "user", "text": "genstart", "parse_data": {
+            "intent": {"name": "restart"}}},
+        {"id": 13, "event": "action", "name": "action_restart"},
+        {"id": 14, "event": "user", "text": "efter genstart", "parse_data": {
+            "intent": {"name": "greet"}}},
+    ]
+    keep = featurized_slots(["slots:\n  mood: {type: text}\n  other: {type: any}\n"
+                             "  quiet: {type: bool, influence_conversation: false}\n"])
+    assert keep == {"mood"}
+    assert story_steps(events, corrected={10: "deny"}, keep_slots=keep) == [
+        {"intent": "choose", "entities": [{"value": "2"}]},  # a pressed button: no words
+        {"action": "samtale_form"},
+        {"slot_was_set": [{"mood": "glad"}]},
+        {"active_loop": None},
+        {"user": "to linjer her", "intent": "deny"},
+        {"action": "utter_default"},
+        # the restart ends it; the unanswered "genstart" before it is dropped too
+    ]

@@ -26,8 +26,15 @@ from bot.store.review import FALLBACK_INTENT, SOURCES, Review, UnknownReviewItem
 from bot.trainer import examples
 from bot.trainer.files import DataError, data_files
 from bot.trainer.responses import EditError
-from bot.trainer.review_stories import (FOLDER, STORY_NAME, add_test_story, check_story,
-                                        featurized_slots, story_steps, story_yaml)
+from bot.trainer.review_stories import (
+    FOLDER,
+    STORY_NAME,
+    add_test_story,
+    check_story,
+    featurized_slots,
+    story_steps,
+    story_yaml,
+)
 from bot.trainer.studio import SaveRefused, Studio
 from bot.web.staff.auth import audit
 from bot.web.templates import LANGUAGES, templates, translate
