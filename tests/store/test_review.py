@@ -5,6 +5,8 @@ decisions."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.store import InvalidValue, OutcomeStore
@@ -212,3 +214,15 @@ def test_conversation_events_are_rasas_in_order(store: OutcomeStore, rasa_events
                                                  "action", "user"]
     assert events[-1]["id"] == said and events[-1]["parse_data"]["intent"]["name"] == (
         "share_possibility")
+
+
+def test_retention_takes_the_decisions_with_the_conversation(store: OutcomeStore,
+                                                            rasa_events) -> None:
+    c = a_conversation(store, rasa_events, "web-old-7c1")
+    old = c.user("ved ikke", "nlu_fallback", 0.3, FALLBACK)
+    Review(store).decide([old], decision="ignored", author="lise")
+    # Two days from now everything of it is older than a day (its events are from 2025).
+    counts = store.apply_retention(days=1, keep_open=True, now=time.time() + 2 * 86400)
+    assert counts["conversations"] == 1
+    assert traces(store.database_url, ["web-old-7c1"]) == []
+    assert Review(store).decisions() == []
