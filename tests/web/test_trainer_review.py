@@ -280,6 +280,23 @@ def test_a_conversation_becomes_a_test_story_rasa_reads(signed_in: Any, studio: 
     audit = accounts.list_audit(action="trainer.review.story")[0]
     assert audit["detail"]["file"] == relative and audit["detail"]["events"] == [inbox["dream"]]
 
+    # Refined in the Files editor: Rasa's story reader checks each save of a test story.
+    fields = {f["name"]: f.get("value", "") for f in BeautifulSoup(
+        editor.text, "html.parser").find_all("input") if f.get("name")}
+    written = stories[0].read_text()
+    broken = client.post(f"/trainer/files/{relative}", data={
+        **fields, "text": written.replace("action_start_conversation", "action_no_such"),
+        "message": "Forkert handling"})
+    assert broken.status_code == 400
+    assert "action 'action_no_such' is not in the domain" in visible_text(broken)
+    assert stories[0].read_text() == written
+    fixed = client.post(f"/trainer/files/{relative}", data={
+        **fields, "text": written.replace("intent: take_ownership", "intent: share_possibility"),
+        "message": "Drømmen er en mulighed"}, follow_redirects=False)
+    assert fixed.status_code == 303, visible_text(fixed)
+    assert "intent: share_possibility" in stories[0].read_text()
+    assert git_log(studio.root)[0].endswith("Drømmen er en mulighed")
+
 
 def intents(path: Path) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
