@@ -100,6 +100,11 @@ def test_the_list_groups_escapes_and_prefills(signed_in: Any, studio: Any,
     assert set(page_items(client, "/trainer/review?source=refused")) == {
         inbox["goddaw"], inbox["goddaw2"]}
     assert set(page_items(client, "/trainer/review?intent=affirm")) == {inbox["script"]}
+    assert client.get("/trainer/review?page=x&count=y").status_code == 200
+    data = client.get("/trainer/review.json", params={"source": "refused"}).json()
+    assert (data["total_items"], data["groups"][0]["count"]) == (2, 2)
+    assert data["groups"][0]["items"][0]["refused_by"] == "utter_choose_from_buttons"
+    assert signed_in("staff", username="bo").get("/trainer/review.json").status_code == 403
 
 
 def test_ignore_a_row_then_several_and_each_is_audited(signed_in: Any, studio: Any,
@@ -354,8 +359,9 @@ def test_story_steps_follow_rasas_test_story_format() -> None:
         {"id": 14, "event": "user", "text": "efter genstart", "parse_data": {
             "intent": {"name": "greet"}}},
     ]
-    keep = featurized_slots(["slots:\n  mood: {type: text}\n  other: {type: any}\n"
-                             "  quiet: {type: bool, influence_conversation: false}\n"])
+    domain = ("slots:\n  mood: {type: text}\n  other: {type: any}\n"
+              "  quiet: {type: bool, influence_conversation: false}\n")
+    keep = featurized_slots([domain])
     assert keep == {"mood"}
     assert story_steps(events, corrected={10: "deny"}, keep_slots=keep) == [
         {"intent": "choose", "entities": [{"value": "2"}]},  # a pressed button: no words

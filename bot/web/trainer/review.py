@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.store.errors import InvalidValue
 from bot.store.review import FALLBACK_INTENT, SOURCES, Review, UnknownReviewItem, normal_form
@@ -75,17 +76,33 @@ def intent_files(the_studio: Studio) -> dict[str, dict[str, str]]:
 
 @router.get("")
 def inbox(request: Request, user: Trainer, source: str = "", language: str = "",
-          intent: str = "", page: int = 1, done: str = "", count: int = 0, commit: str = "",
-          file: str = "") -> Response:
-    return _page(request, _filters(source, language, intent), page=page,
-                 done=_done(done, count, commit, file))
+          intent: str = "", page: str = "1", done: str = "", count: str = "0",
+          commit: str = "", file: str = "") -> Response:
+    return _page(request, _filters(source, language, intent), page=_number(page, 1),
+                 done=_done(done, _number(count, 0), commit, file))
+
+
+@router.get(".json")
+def inbox_json(request: Request, user: Trainer, source: str = "", language: str = "",
+               intent: str = "", page: str = "1") -> JSONResponse:
+    """The page's data as JSON, read through the same store method."""
+    filters = _filters(source, language, intent)
+    result = review_store(request).inbox(
+        **{name: value or None for name, value in filters.items()}, limit=PAGE_SIZE,
+        offset=(_number(page, 1) - 1) * PAGE_SIZE)
+    return JSONResponse(jsonable_encoder(result))
+
+
+def _number(value: str, default: int) -> int:
+    # A hand-edited URL gets the first page rather than an error.
+    return max(0, min(int(value), 10_000)) if value.isdigit() else default
 
 
 def _done(done: str, count: int, commit: str, file: str) -> dict[str, Any] | None:
     """What the last action did, from the redirect's query (only well-formed values shown)."""
     if done not in ACTIONS:
         return None
-    return {"action": done, "count": max(0, min(count, 10_000)),
+    return {"action": done, "count": count,
             "commit": commit[:40] if commit.isalnum() else "",
             "file": file if STORY_NAME.fullmatch(file) else ""}
 
