@@ -73,6 +73,13 @@ def test_a_trainer_adds_three_messages_as_examples_in_the_browser(
             expect(page.locator("q.review-text", has_text="<script>alert(1)</script>")
                    ).to_be_visible()
             page.screenshot(path=SCREENSHOTS / "review-inbox.png", full_page=True)
+            # The group's own checkbox ticks (and clears) all its messages.
+            group = page.locator("section.review-group", has=page.locator(
+                f'input[name="event"][value="{inbox["goddaw"]}"]'))
+            group.locator("input.review-group-toggle").check()
+            expect(group.locator('input[name="event"]:checked')).to_have_count(2)
+            group.locator("input.review-group-toggle").uncheck()
+            expect(group.locator('input[name="event"]:checked')).to_have_count(0)
             for label in ("goddaw", "script", "dream"):
                 page.check(f'input[name="event"][value="{inbox[label]}"]')
             page.fill('input[name="message"]', "Tre eksempler fra gennemsynet")
