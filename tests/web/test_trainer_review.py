@@ -192,7 +192,7 @@ def test_three_messages_become_examples_in_one_commit(signed_in: Any, studio: An
     assert conversations["share_possibility"][-1] == "blomsterkasser på altanerne"
     assert set(page_items(client)) == {inbox["goddaw2"], inbox["english"]}
     page = visible_text(client.get(response.headers["location"]))
-    assert f"3 beskeder er tilføjet som eksempler (version {after[0][:10]})" in page
+    assert f"3 nye eksempler fra 3 beskeder (version {after[0][:10]})" in page
     audit = accounts.list_audit(action="trainer.review.example")[0]
     assert audit["target"] == after[0].split()[0]
     assert audit["detail"]["files"] == ["nlu/da/basics.yml", "nlu/da/conversations.yml"]
@@ -203,6 +203,8 @@ def test_three_messages_become_examples_in_one_commit(signed_in: Any, studio: An
         "csrf_token": token(client), "row": f"example:{inbox['goddaw2']}",
         f"intent_{inbox['goddaw2']}": "greet"}, follow_redirects=False)
     assert again.status_code == 303 and len(git_log(studio.root)) == len(after)
+    assert "1 beskeder var allerede eksempler" in visible_text(
+        client.get(again.headers["location"]))
     assert set(page_items(client)) == {inbox["english"]}
 
 

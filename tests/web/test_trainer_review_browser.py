@@ -85,7 +85,7 @@ def test_a_trainer_adds_three_messages_as_examples_in_the_browser(
             page.fill('input[name="message"]', "Tre eksempler fra gennemsynet")
             page.click('button[name="action"][value="example"]')
             expect(page.locator("p.notice")).to_contain_text(
-                "3 beskeder er tilføjet som eksempler")
+                "3 nye eksempler fra 3 beskeder")
             page.screenshot(path=SCREENSHOTS / "review-added.png", full_page=True)
             remaining = page.locator('input[name="event"]')
             expect(remaining).to_have_count(2)

@@ -77,9 +77,9 @@ def intent_files(the_studio: Studio) -> dict[str, dict[str, str]]:
 @router.get("")
 def inbox(request: Request, user: Trainer, source: str = "", language: str = "",
           intent: str = "", page: str = "1", done: str = "", count: str = "0",
-          commit: str = "", file: str = "") -> Response:
+          added: str = "0", commit: str = "", file: str = "") -> Response:
     return _page(request, _filters(source, language, intent), page=_number(page, 1),
-                 done=_done(done, _number(count, 0), commit, file))
+                 done=_done(done, _number(count, 0), _number(added, 0), commit, file))
 
 
 @router.get(".json")
@@ -98,11 +98,11 @@ def _number(value: str, default: int) -> int:
     return max(0, min(int(value), 10_000)) if value.isdigit() else default
 
 
-def _done(done: str, count: int, commit: str, file: str) -> dict[str, Any] | None:
+def _done(done: str, count: int, added: int, commit: str, file: str) -> dict[str, Any] | None:
     """What the last action did, from the redirect's query (only well-formed values shown)."""
     if done not in ACTIONS:
         return None
-    return {"action": done, "count": count,
+    return {"action": done, "count": count, "added": added,
             "commit": commit[:40] if commit.isalnum() else "",
             "file": file if STORY_NAME.fullmatch(file) else ""}
 
@@ -156,6 +156,7 @@ async def decide(request: Request, user: Trainer) -> Response:
     audit(request, user, f"trainer.review.{action}", outcome.get("commit") or
           outcome.get("file") or "inbox", {"events": chosen, **outcome})
     query = {**{k: v for k, v in filters.items() if v}, "done": action, "count": len(chosen),
+             **({"added": len(outcome["added"])} if "added" in outcome else {}),
              **{k: outcome[k] for k in ("commit", "file") if outcome.get(k)}}
     return RedirectResponse("/trainer/review?" + urlencode(query), status_code=303)
 
