@@ -22,6 +22,7 @@ refusal both come from the events around a message. Text is shown as stored (mas
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -81,13 +82,23 @@ def group_items(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         by_form.setdefault(item["normal"], []).append(item)
     forms = sorted(by_form, key=lambda form: (-len(by_form[form]), form))
     groups: list[tuple[frozenset[str], list[str]]] = []
+    # Only groups sharing a word of the form's "prefix" can be near (prefix filtering: sets
+    # with Jaccard >= t share one of their |x| - ceil(t|x|) + 1 rarest words), so thousands of
+    # different messages are not each compared with every group.
+    frequency = Counter(word for form in forms for word in set(form.split()))
+    holding: dict[str, list[int]] = {}
     for form in forms:
         words = frozenset(form.split())
-        home = next((g for g in groups if words and jaccard(words, g[0]) >= NEAR_JACCARD), None)
+        prefix = _prefix(words, frequency)
+        candidates = sorted({index for word in prefix for index in holding.get(word, ())})
+        home = next((index for index in candidates
+                     if jaccard(words, groups[index][0]) >= NEAR_JACCARD), None)
         if home is None:
+            for word in prefix:
+                holding.setdefault(word, []).append(len(groups))
             groups.append((words, [form]))
         else:
-            home[1].append(form)
+            groups[home][1].append(form)
     result = []
     for _, members in groups:
         rows = sorted((item for form in members for item in by_form[form]),
@@ -107,6 +118,11 @@ def group_items(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         })
     result.sort(key=lambda group: (-group["count"], -group["items"][0]["event_id"]))
     return result
+
+
+def _prefix(words: frozenset[str], frequency: Counter[str]) -> list[str]:
+    rarest = sorted(words, key=lambda word: (frequency[word], word))
+    return rarest[: len(words) - math.ceil(NEAR_JACCARD * len(words) - 1e-9) + 1]
 
 
 def suggested_intent(intent: str | None, ranking: list[dict[str, Any]]) -> str | None:

@@ -50,6 +50,32 @@ def test_groups_equal_and_near_forms_and_keeps_different_ones_apart() -> None:
     assert groups[0]["text"] in {"ved ikke", "Ved ikke!", "ved ikke..."}
 
 
+def test_the_word_index_groups_exactly_as_comparing_with_every_group() -> None:
+    """group_items looks only at groups sharing a rare word (prefix filtering); the result must
+    be what comparing each form with every earlier group in order gives."""
+    import random
+
+    from bot.store.review import NEAR_JACCARD, jaccard
+
+    def every_group(items: list[dict]) -> list[list[str]]:
+        counts: dict[str, int] = {}
+        for one in items:
+            counts[one["normal"]] = counts.get(one["normal"], 0) + 1
+        groups: list[tuple[frozenset, list[str]]] = []
+        for form in sorted(counts, key=lambda f: (-counts[f], f)):
+            words = frozenset(form.split())
+            home = next((g for g in groups if jaccard(words, g[0]) >= NEAR_JACCARD), None)
+            groups.append((words, [form])) if home is None else home[1].append(form)
+        return sorted(sorted(g[1]) for g in groups)
+
+    chance = random.Random(12)
+    for _ in range(20):
+        vocabulary = ["".join(chance.choices("abc", k=2)) for _ in range(10)]
+        items = [item(i, " ".join(chance.choices(vocabulary, k=chance.randint(1, 9))))
+                 for i in range(200)]
+        assert sorted(sorted(g["forms"]) for g in group_items(items)) == every_group(items)
+
+
 def test_suggestion_skips_the_fallback() -> None:
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "deny", "confidence": 0.3}]
     assert suggested_intent("nlu_fallback", ranking) == "deny"
