@@ -1,5 +1,6 @@
 """The trainer pages under /trainer/ (role trainer and admin): content (what the bot says),
-understanding (NLU examples), files (any data file as YAML), history (commits, diffs, revert). `install(app)` mounts them."""
+understanding (NLU examples), files (any data file as YAML), history (commits, diffs, revert),
+review (the review inbox). `install(app)` mounts them."""
 
 from __future__ import annotations
 
