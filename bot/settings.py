@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     public_url: str = Field("", validate_default=True)
     # Sites that may embed the widget (CORS); comma-separated in the environment.
     widget_allowed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
+    # How long a widget session may continue its conversation after it was issued.
+    widget_session_days: PositiveInt = 30
     # A separate port (and interface) for the staff pages and API; None: the web service's own.
     staff_port: Port | None = None
     staff_host: str = Field("127.0.0.1", validate_default=False)  # checked only when given

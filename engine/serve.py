@@ -54,6 +54,7 @@ os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
 
 import jsonschema
 import rasa
+import rasa.core.agent
 import ujson
 from rasa.__main__ import main
 from rasa.core.actions.action import (ActionExecutionRejection, RemoteAction,
@@ -76,6 +77,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from bot.masking import CPR, KINDS, mask_personal_data
 from engine import private_logs
 from engine.recent_history import recent_history
+from engine.tracker_store import NoSilentFallbackTrackerStore
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +338,8 @@ RemoteAction._action_call_format = call_format
 RemoteAction.run = run_sending_domain_when_missing
 EndpointConfig.session = session_with_fast_json
 MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline
+# A database gone past the retries fails the turn (an apology) instead of a silent restart.
+rasa.core.agent.FailSafeTrackerStore = NoSilentFallbackTrackerStore
 
 
 def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:

@@ -34,7 +34,7 @@ from collections import OrderedDict
 from typing import Any, Optional, Text
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -182,3 +182,20 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 "timestamp": data.get("timestamp"),
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "action_name": data.get("name"), "data": json.dumps(data)}
+
+
+class NoSilentFallbackTrackerStore(FailSafeTrackerStore):
+    """Rasa wraps every tracker store in a FailSafeTrackerStore: a retrieve that fails returns
+    None, so the person is greeted as a stranger mid-conversation; a save that fails goes to an
+    in-memory store nobody reads again, so the turn looks kept and is not. Here the error goes
+    on, after the retries above: the turn fails, the REST channel apologises, and the person's
+    next message continues from what the database holds (engine/serve.py installs this)."""
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._tracker_store.save(tracker)

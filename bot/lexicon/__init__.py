@@ -53,8 +53,9 @@ def _language(language: str | None) -> str:
 
 
 def extract_skills(text: str, language: str | None) -> list[Skill]:
-    """The skills a text mentions (by name, activity or profession), first mentioned first."""
-    return _matcher("skills", _language(language)).find(text)  # type: ignore[return-value]
+    """The skills a text offers (by name, activity or profession), first mentioned first; a
+    skill named as what the person cannot or will not do ("jeg kan ikke lave mad") is no offer."""
+    return _matcher("skills", _language(language)).find(text, skip_negated=True)  # type: ignore[return-value]
 
 
 def extract_themes(text: str, language: str | None) -> list[Theme]:

@@ -66,9 +66,47 @@ def stop_words(language: str) -> frozenset[str]:
 
 
 def _lemmas_and_forms(nlp: Language, text: str) -> tuple[list[str], list[str]]:
+    lemmas, forms, _ = _tokens(nlp, text)
+    return lemmas, forms
+
+
+def _tokens(nlp: Language, text: str) -> tuple[list[str], list[str], list[int]]:
+    """Lemmas and forms of the words, and each word's clause (a number that grows at every
+    punctuation mark and at 'men' / 'but': a negation reaches no further)."""
     doc = nlp(text[:MAX_CHARS].lower())  # the table's forms are lower-case ("Tømrer er jeg")
-    tokens = [t for t in doc if not (t.is_punct or t.is_space)]
-    return [fold(t.lemma_ or t.text) for t in tokens], [fold(t.text) for t in tokens]
+    lemmas, forms, clauses, clause = [], [], [], 0
+    for token in doc:
+        if token.is_space:
+            continue
+        if token.is_punct or fold(token.text) in CLAUSE_BREAKS:
+            clause += 1
+            if token.is_punct:
+                continue
+        lemmas.append(fold(token.lemma_ or token.text))
+        forms.append(fold(token.text))
+        clauses.append(clause)
+    return lemmas, forms, clauses
+
+
+# "Jeg kan ikke lave mad", "I can't drive", "aldrig været god til at bage": the skill is what
+# the person cannot give. The cue must come shortly before the term, in the same clause; "ikke
+# noget imod" / "don't mind" and "ikke kun" / "not only" are no negation.
+NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet", "ej", "not", "n't", "never", "no",
+                       "cannot", "cant", "neither", "nor"})
+NOT_NEGATING_AFTER_CUE = frozenset({"imod", "mod", "mind", "kun", "bare", "only", "just",
+                                    "blot", "alene"})
+CLAUSE_BREAKS = frozenset({"men", "but", "however", "although", "though", "dog", "derimod"})
+NEGATION_REACH = 5  # words before the term
+
+
+def is_negated(forms: list[str], clauses: list[int], start: int) -> bool:
+    """Is the term starting at word `start` negated by a cue shortly before it?"""
+    for index in range(max(0, start - NEGATION_REACH), start):
+        if forms[index] in NEGATIONS and clauses[index] == clauses[start]:
+            between = forms[index + 1:start + 1]
+            if not NOT_NEGATING_AFTER_CUE.intersection(between):
+                return True
+    return False
 
 
 def matches_only_as_written(term: Term, lemmas: list[str], language: str) -> bool:
@@ -102,11 +140,12 @@ class Matcher:
             if not matches_only_as_written(term, lemmas, language):
                 self._by_lemma.add(key, [Doc(self.nlp.vocab, words=lemmas)])
 
-    def find(self, text: str) -> list[Concept]:
-        """The concepts mentioned, in the order first mentioned, each once."""
+    def find(self, text: str, *, skip_negated: bool = False) -> list[Concept]:
+        """The concepts mentioned, in the order first mentioned, each once; with
+        `skip_negated`, not those only mentioned as what the person does not do."""
         if not text or not text.strip():
             return []
-        lemmas, forms = _lemmas_and_forms(self.nlp, text)
+        lemmas, forms, clauses = _tokens(self.nlp, text)
         if not forms:
             return []
         hits: list[tuple[int, int, str]] = []
@@ -115,7 +154,9 @@ class Matcher:
             hits += [(start, -end, self.nlp.vocab.strings[key])
                      for key, start, end in matcher(doc)]
         found: list[Concept] = []
-        for _, _, key in sorted(hits):
+        for start, _, key in sorted(hits):
+            if skip_negated and is_negated(forms, clauses, start):
+                continue
             for concept_id in self._ids[key]:
                 concept = self.concepts[concept_id]
                 if concept not in found:

@@ -335,6 +335,27 @@ class OutcomeStore:
                     .execution_options(synchronize_session=False)).rowcount
             return counts
 
+    def erase_idle_trials(self, *, idle_minutes: int, now: float | None = None) -> list[str]:
+        """Erase, entirely, the trainers' "Try it" conversations idle for `idle_minutes`: they
+        are tests, and a trainer who said yes to storage there must not leave outcomes behind
+        (staff never see them meanwhile: bot/store/followup/common.py)."""
+        from .followup.common import TRIAL_PREFIX
+
+        check.minutes("idle_minutes", idle_minutes)
+        cutoff = (time.time() if now is None else now) - idle_minutes * 60
+        with self._session() as session:
+            if not events_table_exists(session.connection()):
+                return []
+            trials = list(session.scalars(
+                select(EVENTS.c.sender_id)
+                .where(EVENTS.c.sender_id.like(f"{TRIAL_PREFIX}%"))
+                .group_by(EVENTS.c.sender_id)
+                .having(func.max(EVENTS.c.timestamp) < cutoff)
+                .order_by(EVENTS.c.sender_id)))
+        for conversation_id in trials:
+            self.erase_conversation(conversation_id)
+        return trials
+
     def purge_unconsented(self, *, idle_minutes: int, now: float | None = None) -> list[str]:
         """Delete the transcripts of idle senders who have not said yes to storage.
 

@@ -1,5 +1,6 @@
 """The janitor: forget the transcripts of people who never said yes to storage (every minute),
-and what is older than RETENTION_DAYS (every hour, bot/retention.py)."""
+the trainers' idle Try-it conversations, and what is older than RETENTION_DAYS (every hour,
+bot/retention.py)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ def run_janitor_once(store: OutcomeStore, settings: Settings) -> list[str]:
     """One pass; never raises, because a failed pass must not stop the next one."""
     try:
         purged = store.purge_unconsented(idle_minutes=settings.no_consent_purge_minutes)
+        trials = store.erase_idle_trials(idle_minutes=settings.no_consent_purge_minutes)
     except Exception:
         logger.exception("Janitor pass failed; will retry in %s s", INTERVAL_SECONDS)
         return []
     if purged:
         logger.info("Janitor purged the transcripts of %d unconsented senders", len(purged))
+    if trials:
+        logger.info("Janitor erased %d idle Try-it conversations of trainers", len(trials))
     return purged
 
 

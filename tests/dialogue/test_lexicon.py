@@ -144,3 +144,20 @@ def test_a_trainers_new_term_needs_no_code():
     matcher = Matcher(parsed, "da")
     assert [c.id for c in matcher.find("Jeg har tre bistader og passer bier")] == ["beekeeping"]
     assert matcher.find("hun bistår os") == []
+
+
+# A skill named as what the person cannot or will not do is no offer; the rest of the
+# sentence still counts, and "don't mind" / "ikke kun" are no negation.
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Jeg kan ikke lave mad, men jeg kan godt køre bil", "da", ["driving"]),
+    ("jeg har aldrig været god til havearbejde", "da", []),
+    ("Jeg har ikke noget imod at bage til naboerne", "da", ["baking"]),
+    ("ikke kun madlavning – også havearbejde", "da", ["cooking", "gardening"]),
+    ("Jeg kører ikke bil. Men jeg bager gerne", "da", ["baking"]),
+    ("I can't cook, but I'm happy to drive people", "en", ["driving"]),
+    ("I don't mind baking for the café", "en", ["baking"]),
+    ("I never garden. I could cook, though", "en", ["cooking"]),
+    ("not only cooking but also gardening", "en", ["cooking", "gardening"]),
+])
+def test_a_negated_skill_is_not_offered(text: str, language: str, expected: list[str]) -> None:
+    assert skill_ids(text, language) == expected

@@ -204,6 +204,55 @@ def test_a_database_briefly_unavailable_is_retried(faulty):
     assert outcomes[1]["text"] == "Jeg drømmer om et værksted for unge"
 
 
+def test_a_database_gone_past_the_retries_gets_an_apology_and_nothing_is_lost(faulty):
+    """Longer than the tracker store's retries (engine/tracker_store.py): the person is told
+    kindly, nothing is half-stored, and the same message once the database is back is taken."""
+    ole = new_id("ole")
+    at_possibility_question(faulty, ole)
+    url = faulty.stack.settings.database_url
+    dream = "Jeg drømmer om en fælles køkkenhave bag skolen"
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1]
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_the_file() -> None:  # past every attempt's busy wait and the retries
+            with sqlite3.connect(path, isolation_level=None) as db:
+                db.execute("BEGIN EXCLUSIVE")
+                locked.set()
+                release.wait(120)
+                db.execute("COMMIT")
+
+        holder = threading.Thread(target=hold_the_file)
+        holder.start()
+        locked.wait(10)
+        try:
+            # Each attempt waits out SQLite's busy timeout first: this turn takes ~45 s.
+            response = httpx.post(f"{faulty.stack.rasa_url}/webhooks/rest/webhook", timeout=240,
+                                  json={"sender": ole, "message": dream})
+            assert response.status_code == 200
+            replies = response.json()
+        finally:
+            release.set()
+            holder.join()
+    else:
+        database = url.rsplit("/", 1)[1]
+        _psql(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        try:
+            _psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  f"WHERE datname = '{database}' AND pid <> pg_backend_pid()")
+            replies = faulty.say(ole, dream)
+        finally:
+            _psql(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+    assert SORRY_DA in texts(replies) and "Traceback" not in texts(replies), texts(replies)
+    assert dream not in events_text(faulty, ole)  # the failed turn left nothing behind
+    assert [o["kind"] for o in faulty.outcomes(ole)] == ["invitation"]
+    replies = faulty.say(ole, dream)
+    assert "din egen del" in texts(replies), texts(replies)
+    outcomes = faulty.outcomes(ole)
+    assert [o["kind"] for o in outcomes] == ["invitation", "possibility"]
+    assert outcomes[1]["text"] == dream
+
+
 # Rasa's REST channel: bad input, masking
 
 
@@ -290,7 +339,6 @@ def test_fuzzed_bodies_never_get_a_500_and_rasa_still_answers(faulty):
         assert answer.status_code in (200, 400, 413, 422), (body[:80], answer.status_code)
         assert "Traceback" not in answer.text and "Exception" not in answer.text
 
-    started = time.monotonic()
     never_a_server_error()
     assert time.monotonic() - started < 240
     replies = faulty.say(new_id("after-fuzz"), "hej", "da")

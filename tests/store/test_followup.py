@@ -224,3 +224,23 @@ def test_erasing_a_person_takes_notes_flags_and_matches_along(followup: FollowUp
         for table in ("notes", "flags", "matches"):
             assert session.connection().exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
     assert followup.matches_for(seeded["gift"]) == []
+
+
+def test_a_trainers_try_it_conversation_is_never_shown_to_staff(
+        followup: FollowUp, store: OutcomeStore, seeded: dict, rasa_events) -> None:
+    """Try it (bot/trainer/try_it.py) talks to the real bot as `try-<hex>`; a trainer who says
+    yes there has tested storage, and no citizen said anything: none of it reaches staff."""
+    before = followup.report(language="da")
+    trial = "try-" + "c" * 32
+    person(store, trial)
+    said(store, trial, "gift", "Jeg kan bage boller til hele byen")
+    said(store, trial, "handoff", "Test: kan jeg tale med et menneske")
+    rasa_events.bot(trial, "Hvad kan du give?", 100.0)
+    assert "bage boller" not in str(page(followup))
+    assert page(followup)["total"] == 7  # the seeded ones only
+    assert trial not in [c["conversation_id"] for c in followup.conversations()["conversations"]]
+    with pytest.raises(UnknownConversation):
+        followup.conversation(trial)
+    with pytest.raises(UnknownConversation):
+        followup.flag_message(trial, 1, author="lise", comment="x")
+    assert followup.report(language="da")["funnel"] == before["funnel"]

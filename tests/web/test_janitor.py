@@ -27,6 +27,26 @@ def test_one_pass_purges_only_idle_unconsented(
     assert rasa_events.count("consented") == 1 and rasa_events.count("talking") == 1
 
 
+def test_a_pass_erases_idle_try_it_conversations_even_with_consent(
+    store: OutcomeStore, settings: Settings, rasa_events
+) -> None:
+    long_ago, just_now = time.time() - 2 * 3600, time.time()
+    for sender in ("try-" + "a" * 32, "try-" + "b" * 32, "citizen-try-this"):
+        store.save_conversation(sender, consent=True)
+        store.record_outcome(conversation_id=sender, kind="possibility", text="en cykelsti",
+                             details={}, language="da", role="citizen", source_message_id=None)
+    rasa_events.user("try-" + "a" * 32, "hej", long_ago)
+    rasa_events.user("try-" + "b" * 32, "hej", just_now)  # the trainer is still trying
+    rasa_events.user("citizen-try-this", "hej", long_ago)
+
+    janitor.run_janitor_once(store, settings)
+    assert store.get_conversation("try-" + "a" * 32) is None
+    assert store.outcomes_for("try-" + "a" * 32) == []
+    assert rasa_events.count("try-" + "a" * 32) == 0
+    assert len(store.outcomes_for("try-" + "b" * 32)) == 1
+    assert len(store.outcomes_for("citizen-try-this")) == 1  # a citizen's, whatever its name
+
+
 def test_a_failed_pass_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     settings = load_settings({})
     unreachable = OutcomeStore("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")

@@ -78,8 +78,9 @@ def test_sessions_are_issued_random_and_signed_with_a_private_key(
     sessions = {new_session(chat) for _ in range(50)}
     assert len(sessions) == 50
     for session in sessions:
-        random_part, signature = session.split(".")
+        random_part, issued, signature = session.split(".")
         assert len(random_part) == 22 and len(signature) == 43  # 128 random bits, HMAC-SHA256
+        assert 4 <= len(issued) <= 8
     key = settings.var_dir / "widget_session_key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) >= 43
     session = sessions.pop()
@@ -100,16 +101,17 @@ def _tampered(session: str) -> str:
     lambda valid: secrets.token_urlsafe(48),
     lambda valid: valid.split(".")[0],  # the random part without its signature
     lambda valid: valid.split(".")[0] + ".",
-    lambda valid: "." + valid.split(".")[1],
+    lambda valid: "." + valid.split(".", 1)[1],
     _tampered,
-    lambda valid: secrets.token_urlsafe(16) + "." + valid.split(".")[1],  # another's signature
+    lambda valid: secrets.token_urlsafe(16) + "." + valid.split(".", 1)[1],  # another's signature
+    lambda valid: ".".join(valid.split(".")[::2]),  # without its time: the old format
     lambda valid: valid + "x",
     lambda valid: valid.upper(),
     lambda valid: "",
     lambda valid: "../../etc/passwd/abcdef",
     lambda valid: "æøå" * 6,
 ], ids=["16-equal", "32-equal", "hex-from-browser", "long-random", "unsigned", "empty-sig",
-        "no-random", "tampered", "swapped-sig", "suffix", "upper", "empty", "path", "non-ascii"])
+        "no-random", "tampered", "swapped-sig", "timeless", "suffix", "upper", "empty", "path", "non-ascii"])
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_the_proxy_refuses_sessions_it_did_not_issue(
     chat: TestClient, make_session: Callable[[str], str], language: str
@@ -118,6 +120,26 @@ def test_the_proxy_refuses_sessions_it_did_not_issue(
     response = say(chat, forged, language=language)
     assert response.status_code == 401
     assert response.json() == {"detail": NOT_ISSUED[language]}
+
+
+def test_a_session_expires_after_widget_session_days(
+    make_app: Callable[..., FastAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itsdangerous.timed
+
+    chat = TestClient(make_app())
+    days = chat.app.state.settings.widget_session_days
+    issued_at = time.time()
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: issued_at)
+    session = new_session(chat)
+    monkeypatch.setattr(itsdangerous.timed.time, "time",
+                        lambda: issued_at + days * 86400 - 60)
+    assert say(chat, session).status_code == 503  # still valid: relayed (Rasa is down here)
+    monkeypatch.setattr(itsdangerous.timed.time, "time",
+                        lambda: issued_at + days * 86400 + 60)
+    response = say(chat, session, language="en")
+    assert response.status_code == 401
+    assert response.json() == {"detail": NOT_ISSUED["en"]}
 
 
 def test_a_session_signed_with_another_servers_key_is_refused(

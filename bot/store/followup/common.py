@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, literal, select
+from sqlalchemy import Select, Text, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import UnknownOutcome
@@ -19,6 +19,14 @@ OPEN_HANDOFF = and_(Outcome.kind == "handoff", Outcome.status != "done")
 PINNED_FIRST = case((OPEN_HANDOFF, 0), else_=1)
 
 
+# A trainer's "Try it" conversations (bot/trainer/try_it.py) are tests, not a citizen's words:
+# staff never see them, even where the trainer said yes to storage (the janitor erases them).
+TRIAL_PREFIX = "try-"
+IS_TRIAL = Conversation.conversation_id.like(f"{TRIAL_PREFIX}%")
+SEEN_BY_STAFF = and_(Conversation.consent.is_(True), ~IS_TRIAL)
+NOT_SEEN_BY_STAFF = or_(Conversation.consent.is_not(True), IS_TRIAL)
+
+
 def consented(query: Select) -> Select:
     """Only outcomes of conversations whose person said yes: the rest never appear anywhere.
 
@@ -26,7 +34,7 @@ def consented(query: Select) -> Select:
     read an index alone (outcomes are only ever stored with consent; a person who withdraws
     it is in that short list).
     """
-    refused = select(Conversation.conversation_id).where(Conversation.consent.is_not(True))
+    refused = select(Conversation.conversation_id).where(NOT_SEEN_BY_STAFF)
     return query.where(Outcome.conversation_id.not_in(refused))
 
 

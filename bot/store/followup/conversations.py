@@ -17,7 +17,7 @@ from ..errors import InvalidValue, StoreError
 from ..followup_models import Flag
 from ..models import Conversation, Outcome
 from ..rasa_events import EVENTS, SPOKEN_TYPES, _load, events_table_exists
-from .common import in_range, iso, outcome_dict
+from .common import SEEN_BY_STAFF, TRIAL_PREFIX, in_range, iso, outcome_dict
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -41,7 +41,7 @@ class Conversations:
     ) -> dict[str, Any]:
         """Consented conversations, most recently active first, with their outcome counts."""
         check.page(limit, offset)
-        conditions = [Conversation.consent.is_(True)]
+        conditions = [SEEN_BY_STAFF]
         if language is not None:
             conditions.append(Conversation.language == check.choice("language", language, check.LANGUAGES))
         if role is not None:
@@ -135,7 +135,7 @@ class Conversations:
         query = (
             select(Flag)
             .join(Conversation, Conversation.conversation_id == Flag.conversation_id)
-            .where(Conversation.consent.is_(True))
+            .where(SEEN_BY_STAFF)
         )
         with self._session() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery()))
@@ -147,7 +147,7 @@ class Conversations:
 
 def _consented_conversation(session: Any, conversation_id: str) -> Conversation:
     row = session.get(Conversation, conversation_id)
-    if row is None or row.consent is not True:
+    if row is None or row.consent is not True or row.conversation_id.startswith(TRIAL_PREFIX):
         # Without consent a conversation is not staff's to see: it answers as if absent.
         raise UnknownConversation(f"no conversation with id {conversation_id!r}")
     return row

@@ -14,6 +14,7 @@ from .. import search
 from ..models import Conversation, Outcome
 from .common import (
     DUE,
+    NOT_SEEN_BY_STAFF,
     OPEN_HANDOFF,
     PINNED_FIRST,
     STEP,
@@ -144,7 +145,7 @@ class Inbox:
             session,
             select(*labelled, func.count())
             .join(Conversation, Conversation.conversation_id == Outcome.conversation_id)
-            .where(Conversation.consent.is_not(True)),
+            .where(NOT_SEEN_BY_STAFF),
             filters,
             facets=False,
         )

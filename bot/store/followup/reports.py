@@ -18,7 +18,7 @@ from .. import validation as check
 from ..errors import InvalidValue
 from ..followup_models import Match
 from ..models import Conversation, Outcome
-from .common import DUE, consented, data_version, in_range
+from .common import DUE, IS_TRIAL, SEEN_BY_STAFF, consented, data_version, in_range
 from .matching import DAYS, days_in, label, terms_of
 
 CACHE_SIZE = 64
@@ -67,12 +67,12 @@ class Reports:
 
 
 def _funnel(session: Any, outcomes: Any, since: Any, until: Any, role: Any) -> list[dict]:
-    conditions = in_range(Conversation.created_at, since, until)
+    conditions = [~IS_TRIAL, *in_range(Conversation.created_at, since, until)]
     if role:
         conditions.append(Conversation.role == role)
     started = session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
     consented_count = session.scalar(
-        select(func.count()).select_from(Conversation).where(*conditions, Conversation.consent.is_(True))
+        select(func.count()).select_from(Conversation).where(*conditions, SEEN_BY_STAFF)
     )
     held = session.execute(
         outcomes(Outcome.conversation_id, Outcome.kind).where(Outcome.kind.in_(SIX)).distinct()
