@@ -5,7 +5,8 @@
     review.decide([event_id], decision="ignored", author="lise")  # it leaves the inbox
 
 An item is one user message (one of Rasa's `user` events) of a conversation staff may see
-(consented; an erased conversation has no row and no events left). It is in the inbox for one
+(consented, not a trainer's Try-it conversation, as bot/store/followup decides; an erased
+conversation has no row and no events left). It is in the inbox for one
 or more reasons, its `sources`:
 
 - `fallback`: Rasa classified it as `nlu_fallback`;
@@ -32,6 +33,7 @@ from sqlalchemy import select
 
 from . import validation as check
 from .errors import InvalidValue, StoreError
+from .followup.common import SEEN_BY_STAFF, TRIAL_PREFIX
 from .followup_models import Flag
 from .models import Conversation
 from .outcome_store import OutcomeStore
@@ -209,7 +211,7 @@ class Review:
                 select(EVENTS.c.id, EVENTS.c.sender_id)
                 .join(Conversation, Conversation.conversation_id == EVENTS.c.sender_id)
                 .where(EVENTS.c.id.in_(wanted), EVENTS.c.type_name == "user",
-                       Conversation.consent.is_(True))
+                       SEEN_BY_STAFF)
             ).all())
             missing = [event_id for event_id in wanted if event_id not in rows]
             if missing:
@@ -247,7 +249,8 @@ class Review:
         check.identifier("conversation_id", conversation_id)
         with self._session() as session:
             row = session.get(Conversation, conversation_id)
-            if row is None or row.consent is not True:
+            if row is None or row.consent is not True or conversation_id.startswith(
+                    TRIAL_PREFIX):
                 raise UnknownReviewItem(f"no conversation with id {conversation_id!r}")
             if not events_table_exists(session.connection()):
                 return []
@@ -260,7 +263,7 @@ class Review:
         """Every undecided item, oldest first."""
         if not events_table_exists(session.connection()):
             return []
-        consented = Conversation.consent.is_(True)
+        consented = SEEN_BY_STAFF
         decided = set(session.scalars(select(ReviewDecision.event_id)))
         flags: dict[int, list[str]] = {}
         for event_id, comment in session.execute(

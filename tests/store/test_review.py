@@ -141,13 +141,16 @@ def test_refusal_names_are_the_ones_the_validations_send() -> None:
 
 
 def test_only_conversations_staff_may_see(store: OutcomeStore, rasa_events) -> None:
-    for sender, consent in (("web-yes", True), ("web-no", False), ("web-unknown", None)):
+    for sender, consent in (("web-yes", True), ("web-no", False), ("web-unknown", None),
+                            ("try-0a1b2c3d", True)):  # a trainer's Try-it conversation
         c = a_conversation(store, rasa_events, sender, consent=consent)
         c.user(f"noget uklart fra {sender}", "nlu_fallback", 0.3, FALLBACK)
     rasa_events.add("web-no-row", "user", 1.0, {"text": "uden samtale", "parse_data": {
         "intent": {"name": "nlu_fallback", "confidence": 0.1}}})
     texts = [g["text"] for g in Review(store).inbox()["groups"]]
     assert texts == ["noget uklart fra web-yes"]
+    with pytest.raises(UnknownReviewItem):
+        Review(store).conversation_events("try-0a1b2c3d")
 
 
 def test_filters_counts_and_paging(store: OutcomeStore, rasa_events) -> None:
