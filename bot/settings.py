@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     # The conversation plan the action server follows; None: conversations.yml of the trainers'
     # content folder (trainer_content_dir), else of the project.
     plan_file: Path | None = Field(None, validation_alias="SAMTALE_PLAN_FILE")
+    # The review inbox lists messages whose top intent's confidence is under this.
+    review_confidence_below: float = Field(0.6, ge=0.0, le=1.0)
 
     @property
     def root(self) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-DATA_FOLDERS = ("domain", "nlu", "stories", "lexicons")
+# tests/stories/ holds Rasa's test stories; the review inbox writes new ones there.
+DATA_FOLDERS = ("domain", "nlu", "stories", "lexicons", "tests/stories")
 SUFFIXES = (".yml", ".yaml")
 # Single data files at the top of the content folder (not in domain/: Rasa would read it).
 DATA_FILES = ("conversations.yml",)
@@ -28,8 +29,7 @@ def resolve(root: Path, relative: str) -> Path:
         raise DataError(f"only files under {', '.join(DATA_FOLDERS)} may be changed: {relative!r}")
     if relative in DATA_FILES:
         pass  # the plan: a file of its own at the top
-    elif candidate.parts[0] not in DATA_FOLDERS or len(candidate.parts) < 2 \
-            or candidate.suffix not in SUFFIXES:
+    elif not _in_data_folder(candidate) or candidate.suffix not in SUFFIXES:
         raise DataError(f"only .yml files under {', '.join(DATA_FOLDERS)} may be changed: "
                         f"{relative!r}")
     root = root.resolve()
@@ -44,6 +44,12 @@ def resolve(root: Path, relative: str) -> Path:
     if not full.resolve().is_relative_to(root):
         raise DataError(f"{relative!r} lies outside the content folder")
     return full
+
+
+def _in_data_folder(candidate: Path) -> bool:
+    # A folder may be nested (tests/stories): compare the leading parts, not only the first.
+    return any(candidate.parts[: len(Path(folder).parts)] == Path(folder).parts
+               and len(candidate.parts) > len(Path(folder).parts) for folder in DATA_FOLDERS)
 
 
 def relative_name(root: Path, path: Path) -> str:

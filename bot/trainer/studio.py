@@ -100,6 +100,7 @@ class Studio:
         return targets
 
     def _validate(self, changes: dict[str, str]) -> None:
+        self._check_test_stories(changes)
         if not any(relative.split("/")[0] in check.RASA_FOLDERS for relative in changes):
             return  # lexicons only: Rasa does not read them, their own schema checked them
         with tempfile.TemporaryDirectory(prefix="samtale-check-") as scratch:
@@ -113,6 +114,19 @@ class Studio:
             except check.ValidationFailed as error:
                 raise SaveRefused(["rasa data validate refused the change:", *error.problems]
                                   ) from None
+
+    def _check_test_stories(self, changes: dict[str, str]) -> None:
+        """Test stories (tests/stories/, which `rasa data validate` does not read) go through
+        Rasa's own story reader with the domain: the review inbox writes them, trainers refine
+        them in the Files editor."""
+        from bot.trainer.review_stories import FOLDER, check_story
+
+        for relative, text in changes.items():
+            if relative.startswith(FOLDER + "/"):
+                problems = check_story(self.rasa, self.root, self.project_root, text)
+                if problems:
+                    raise SaveRefused([f"{relative}: Rasa's story reader refused it:",
+                                       *problems])
 
     def revert(self, sha: str, *, author: str, username: str) -> str:
         try:

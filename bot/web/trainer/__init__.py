@@ -1,6 +1,8 @@
 """The trainer pages under /trainer/ (role trainer and admin): content (what the bot says),
-conversations (the plan, conversations.yml), understanding (NLU examples), files (any data file
-as YAML), history (commits, diffs, revert). `install(app)` mounts them."""
+conversations (the plan, conversations.yml), understanding (NLU examples), lexicons, review (the
+review inbox), try it (a chat pane), files (any data file as YAML), history (commits, diffs,
+revert), models (train and test jobs, reports), deployments (deploy, roll back) and Rasa's model
+server. `install(app)` mounts them."""
 
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import content, conversations, files, history, models, understanding
+    from bot.web.trainer import (content, conversations, files, history, models, review,
+                                 understanding)
 
-    for page in (content, conversations, understanding, files, history):
+    for page in (content, conversations, understanding, review, files, history, models):
         app.include_router(page.router)
-    app.include_router(models.router)
