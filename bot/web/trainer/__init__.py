@@ -25,8 +25,9 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import content, files, history, try_it, understanding
+    from bot.web.trainer import content, files, history, lexicons, try_it, understanding
 
     for page in (content, understanding, files, history):
         app.include_router(page.router)
-    app.include_router(try_it.router)  # /trainer/try: the chat pane (bot/web/trainer/try_it.py)
+    for page in (try_it, lexicons):  # /trainer/try (the chat pane), /trainer/lexicons
+        app.include_router(page.router)
