@@ -12,16 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from bot.store import migrate
 from tests.web.conftest import CSRF_FIELD, visible_text
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """SQLite only: the pages use the database for accounts and audit rows alone."""
-    url = f"sqlite:///{tmp_path / 'samtale.db'}"
-    migrate(url)
-    return url
 
 
 def snapshot(repo: Path) -> tuple[dict[str, bytes], str]:
