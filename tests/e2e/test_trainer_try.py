@@ -41,7 +41,9 @@ def test_a_trainer_tries_the_bot_and_sees_intent_confidence_and_slot(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    missing: list[str] = []  # every file the pages ask for is served (the browser's favicon aside)
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404
+            and not r.url.endswith("/favicon.ico") else None)
     try:
         page.goto(base + "/trainer/try")
         page.fill("#username", username)
@@ -81,6 +83,6 @@ def test_a_trainer_tries_the_bot_and_sees_intent_confidence_and_slot(
         assert parse_qs(urlparse(page.url).query)["c"][0] != conversation
         assert store.get_conversation(conversation) is None
         assert try_stack.transcript(conversation) == []
-        assert errors == []
+        assert errors == [] and missing == []
     finally:
         context.close()

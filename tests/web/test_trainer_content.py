@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from bs4 import BeautifulSoup
 
-from tests.web.conftest import CSRF_FIELD, visible_text
+from tests.web.conftest import CSRF_FIELD, SQLITE_ONLY, visible_text
 
 SCRIPT = "Velkommen <script>alert('x')</script> til"
 
@@ -31,6 +31,7 @@ def form_of(client: Any, response_name: str, query: str) -> dict[str, str]:
     return fields
 
 
+@SQLITE_ONLY
 def test_save_both_languages_history_and_revert(signed_in: Any, studio: Any, accounts: Any
                                                  ) -> None:
     client = signed_in("trainer", username="lise", display_name="Lise Træner")
@@ -165,6 +166,7 @@ def test_payloads_are_shown_read_only_and_the_preview_uses_the_widget_classes(
     assert ".samtale-from-bot .samtale-text" in css.text
 
 
+@SQLITE_ONLY
 def test_a_button_title_is_edited_in_place_and_committed(signed_in: Any, studio: Any,
                                                           accounts: Any) -> None:
     client = signed_in("trainer", username="mette", display_name="Mette")

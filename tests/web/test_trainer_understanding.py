@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from tests.web.conftest import CSRF_FIELD, visible_text
+from tests.web.conftest import CSRF_FIELD, SQLITE_ONLY, visible_text
 
 
 def snapshot(repo: Path) -> tuple[dict[str, bytes], str]:
@@ -40,6 +40,7 @@ def intents(repo: Path, file: str) -> dict[str, list[str]]:
             for item in data["nlu"]}
 
 
+@SQLITE_ONLY
 def test_add_an_example_then_rasa_refuses_a_move_to_an_unknown_intent(
         signed_in: Any, studio: Any, accounts: Any) -> None:
     client = signed_in("trainer", username="ole", display_name="Ole")
@@ -134,6 +135,7 @@ def changed_files(repo: Path) -> list[str]:
                           capture_output=True, text=True, check=True).stdout.split()
 
 
+@SQLITE_ONLY
 def test_bulk_move_across_files_is_one_checked_commit(signed_in: Any, studio: Any,
                                                       accounts: Any) -> None:
     client = signed_in("trainer", username="ole", display_name="Ole")
@@ -159,6 +161,7 @@ def test_bulk_move_across_files_is_one_checked_commit(signed_in: Any, studio: An
     assert row["detail"]["files"] == ["nlu/da/basics.yml", "nlu/da/digressions.yml"]
 
 
+@SQLITE_ONLY
 def test_bulk_delete_from_the_search_results(signed_in: Any, studio: Any) -> None:
     client = signed_in("trainer", language="en")
     page = client.get("/trainer/understanding", params={"language": "en", "q": "THANK"})
