@@ -47,6 +47,7 @@ class Turn:
     entities: list[tuple[str, str]] = field(default_factory=list)
     slots: list[tuple[str, Any]] = field(default_factory=list)  # set in this turn, in order
     replies: list[dict[str, Any]] = field(default_factory=list)  # {text, buttons}, as sent
+    button_title: str | None = None  # the button pressed (text is then its payload)
 
     @property
     def slots_shown(self) -> list[tuple[str, str]]:
@@ -91,9 +92,11 @@ def _turn_of(user: dict[str, Any]) -> Turn:
                if item.get("name")]
     entities = [(str(e.get("entity")), str(e.get("value"))) for e in parsed.get("entities") or []]
     confidence = intent.get("confidence")
+    title = (user.get("metadata") or {}).get("button_title")
     return Turn(text=str(user.get("text") or ""), intent=intent.get("name"),
                 confidence=float(confidence) if confidence is not None else None,
-                ranking=ranking, entities=entities)
+                ranking=ranking, entities=entities,
+                button_title=str(title) if isinstance(title, str) and title else None)
 
 
 async def conversation(settings: Settings, token: str, conversation_id: str) -> list[Turn]:
@@ -106,9 +109,13 @@ async def conversation(settings: Settings, token: str, conversation_id: str) -> 
 
 
 async def send(settings: Settings, token: str, conversation_id: str, message: str, *,
-               language: str) -> list[Turn]:
-    """Say `message` to the bot as `conversation_id`; every turn so far, the new one last."""
-    body = {"sender": conversation_id, "message": message, "metadata": {"language": language}}
+               language: str, button_title: str | None = None) -> list[Turn]:
+    """Say `message` to the bot as `conversation_id`; every turn so far, the new one last.
+    A pressed button sends its payload and, as the widget does, its title in the metadata."""
+    metadata = {"language": language}
+    if button_title and message.startswith("/"):
+        metadata["button_title"] = button_title
+    body = {"sender": conversation_id, "message": message, "metadata": metadata}
     try:
         async with httpx.AsyncClient(base_url=settings.rasa_url, timeout=TIMEOUT_SECONDS) as rasa:
             answer = await rasa.post("/webhooks/rest/webhook", json=body)

@@ -66,6 +66,7 @@ def test_a_trainer_tries_the_bot_and_sees_intent_confidence_and_slot(
         second = page.locator("#turn-2")
         expect(second.locator(".try-intent")).to_have_text("affirm", timeout=90_000)
         expect(second.locator(".try-confidence")).to_have_text("1.000")  # a button's payload
+        expect(second.locator(".samtale-from-user")).to_contain_text("Ja, det er i orden/affirm")
         # The form first takes the payload as said, then its validation sets the value stored:
         # the pane shows both, in order, as Rasa's tracker has them.
         consent = second.locator(".try-slot", has_text="consent")

@@ -62,7 +62,8 @@ TRACKER: dict[str, Any] = {
          "name": "action_listen", "policy": "RulePolicy", "confidence": 1.0,
          "action_text": None, "hide_rule_turn": False},
         {"event": "user", "timestamp": 1764588003.1,
-         "metadata": {"language": "da", "model_id": "m1"}, "text": "/affirm",
+         "metadata": {"language": "da", "button_title": "Ja, det er i orden", "model_id": "m1"},
+         "text": "/affirm",
          "parse_data": {"intent": {"name": "affirm", "confidence": 1.0}, "entities": [],
                         "text": "/affirm", "message_id": "77aa", "metadata": {},
                         "intent_ranking": [{"name": "affirm", "confidence": 1.0}]},
@@ -95,6 +96,7 @@ def test_read_turns_gives_intent_ranking_slots_and_replies_per_user_message() ->
         {"title": "Ja, det er i orden", "payload": "/affirm"},
         {"title": "Nej, gem ikke noget", "payload": "/deny"}]}]
     assert (second.intent, second.confidence) == ("affirm", 1.0)
+    assert (first.button_title, second.button_title) == (None, "Ja, det er i orden")
     assert second.slots == [("consent", True), ("requested_slot", "role")]
     assert second.slots_shown == [("consent", "true"), ("requested_slot", '"role"')]
     assert second.replies == [{"text": "Skriver du som borger <eller> medarbejder?",

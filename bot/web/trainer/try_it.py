@@ -78,7 +78,8 @@ async def say(request: Request, user: Trainer) -> Response:
     settings = request.app.state.settings
     try:
         turns = await try_it.send(settings, rasa_token(settings), conversation, message,
-                                  language=language)
+                                  language=language,
+                                  button_title=form.get("button_title", "")[:500] or None)
     except try_it.RasaUnavailable as error:
         return _answer(request, htmx, conversation, language, [],
                        _unavailable(user.language, error), 503)
