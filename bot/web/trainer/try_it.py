@@ -86,7 +86,7 @@ async def say(request: Request, user: Trainer) -> Response:
     if htmx:  # only the new turn, appended to the log by htmx
         return templates.TemplateResponse(request, "trainer/_partials/try_turn.html", {
             "turn": turns[-1], "number": len(turns), "conversation": conversation,
-            "language": language})
+            "language": language, "clear_status": True})
     where = urlencode({"c": conversation, "language": language})
     return RedirectResponse(f"/trainer/try?{where}#turn-{len(turns)}", status_code=303)
 
