@@ -101,3 +101,28 @@ def change(text: str, intent: str, *, remove: int | None = None, add: str | None
     if not examples:
         raise EditError(f"{intent} would have no examples left; add another one first")
     return nodes.apply(text, [_render(text, node, examples)])
+
+
+def change_many(text: str, intent: str, *, remove: set[int] | None = None,
+                add: list[str] | None = None) -> tuple[str, list[str]]:
+    """The file with several examples of one intent removed and/or added at once (one rewrite
+    of its block), and the removed examples in their order. An added example the intent already
+    has is not added twice."""
+    blocks = dict(_blocks(text))
+    if intent not in blocks:
+        raise EditError(f"no intent {intent!r} in this file")
+    node = blocks[intent]
+    examples = _parse(node.value)
+    remove = remove or set()
+    missing = sorted(index + 1 for index in remove if not 0 <= index < len(examples))
+    if missing:
+        raise EditError(f"{intent} has no example number {', '.join(map(str, missing))}")
+    removed = [example for index, example in enumerate(examples) if index in remove]
+    kept = [example for index, example in enumerate(examples) if index not in remove]
+    for example in add or []:
+        example = _clean(example)
+        if example not in kept:
+            kept.append(example)
+    if not kept:
+        raise EditError(f"{intent} would have no examples left; keep one or add another first")
+    return nodes.apply(text, [_render(text, node, kept)]), removed

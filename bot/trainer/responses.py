@@ -10,6 +10,13 @@ import yaml
 from bot.trainer import nodes
 
 CONVERSATIONS = ("invitation", "possibility", "ownership", "dissent", "commitment", "gift")
+# Words in a response's name that belong to one conversation without naming it: the ladder is
+# asked in ownership, the profession in gift, the due date in commitment.
+CONVERSATION_WORDS = {"ladder": "ownership", "profession": "gift", "date": "commitment"}
+# The groups of the Content page, in the order a conversation meets them. A response belongs
+# to the conversation its name mentions (or one of CONVERSATION_WORDS); any other goes to the
+# group of its domain file (opening.yml -> opening, ...), and a file without a group to "other".
+GROUPS = ("opening", *CONVERSATIONS, "closing", "digressions", "flow", "other")
 
 
 class EditError(Exception):
@@ -23,6 +30,11 @@ class Variation:
     text: str | None
     buttons: list[str] = field(default_factory=list)
     shared_with: int | None = None  # an alias (*name): the text is the one of variation n
+    payloads: list[str] = field(default_factory=list)  # the buttons' payloads, in order (read-only)
+
+    @property
+    def button_pairs(self) -> list[tuple[str, str]]:
+        return list(zip(self.buttons, self.payloads, strict=False))
 
     @property
     def language(self) -> str:
@@ -47,7 +59,22 @@ class Response:
     @property
     def conversation(self) -> str | None:
         """Which of the six conversations the response belongs to, by its name."""
-        return next((name for name in CONVERSATIONS if name in self.name), None)
+        words = self.name.split("_")
+        named = next((name for name in CONVERSATIONS if name in words), None)
+        return named or next((CONVERSATION_WORDS[w] for w in words if w in CONVERSATION_WORDS),
+                             None)
+
+    def group(self, file: str) -> str:
+        """The Content page's group: the conversation, else the domain file's own group."""
+        stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return self.conversation or (stem if stem in GROUPS else "other")
+
+    def matches(self, query: str) -> bool:
+        """Does a (lower-case) search hit its name, comment, Danish or English text or a title?"""
+        haystack = [self.name, self.comment]
+        for variation in self.variations:
+            haystack += [variation.text or "", *variation.buttons]
+        return not query or any(query in part.lower() for part in haystack)
 
 
 def _show(value: object) -> str:
@@ -80,10 +107,11 @@ def read_responses(text: str) -> list[Response]:
                 start = text_node.start_mark.index
                 shared = starts.get(start)
                 starts.setdefault(start, index)
-            buttons = [str(b.get("title", "")) for b in (value.get("buttons") or [])
-                       if isinstance(b, dict)]
+            buttons = [b for b in (value.get("buttons") or []) if isinstance(b, dict)]
             variations.append(Variation(index, list(value.get("condition") or []),
-                                        value.get("text"), buttons, shared))
+                                        value.get("text"),
+                                        [str(b.get("title", "")) for b in buttons], shared,
+                                        [str(b.get("payload", "")) for b in buttons]))
         line = items[0].start_mark.line if items else 0
         above = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         comment = above if above.startswith("#") else ""

@@ -142,3 +142,10 @@ def studio(app: FastAPI, content_repo: Any) -> Any:
 
     app.state.studio = Studio(content_repo, ROOT / ".venv-engine" / "bin" / "rasa", ROOT)
     return app.state.studio
+
+
+# The trainer tests run on SQLite and PostgreSQL (tests/conftest.py's `database_url`): their
+# database work is accounts, sessions and audit rows. A test whose save runs `rasa data
+# validate` (15-40 s each on two shared cores) runs on SQLite only: its database calls are the
+# same ones the quick trainer tests (lexicon saves, refusals, try-it, access) make on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.store import migrate
 from tests.web.conftest import visible_text
 
 PAGES = ["/trainer", "/trainer/content", "/trainer/content?q=hej", "/trainer/understanding",
@@ -19,14 +18,6 @@ PAGES = ["/trainer", "/trainer/content", "/trainer/content?q=hej", "/trainer/und
 POSTS = ["/trainer/content/save", "/trainer/understanding/example",
          "/trainer/files/domain/opening.yml", "/trainer/history/abcdef1/revert"]
 
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """SQLite only: these pages use the database just for accounts and the audit log, which the
-    staff-auth tests cover on PostgreSQL too."""
-    url = f"sqlite:///{tmp_path / 'samtale.db'}"
-    migrate(url)
-    return url
 
 
 def head_commit(repo: Path) -> str:

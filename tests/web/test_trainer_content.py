@@ -8,22 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from bot.store import migrate
-from tests.web.conftest import CSRF_FIELD, visible_text
+from tests.web.conftest import CSRF_FIELD, SQLITE_ONLY, visible_text
 
 SCRIPT = "Velkommen <script>alert('x')</script> til"
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """SQLite only: the pages use the database for accounts and audit rows alone."""
-    url = f"sqlite:///{tmp_path / 'samtale.db'}"
-    migrate(url)
-    return url
 
 
 def git_log(repo: Path) -> list[str]:
@@ -41,6 +31,7 @@ def form_of(client: Any, response_name: str, query: str) -> dict[str, str]:
     return fields
 
 
+@SQLITE_ONLY
 def test_save_both_languages_history_and_revert(signed_in: Any, studio: Any, accounts: Any
                                                  ) -> None:
     client = signed_in("trainer", username="lise", display_name="Lise Træner")
@@ -99,3 +90,133 @@ def test_save_both_languages_history_and_revert(signed_in: Any, studio: Any, acc
         ("trainer.revert", "lise"), ("trainer.content.save", "lise")]
     assert rows[1]["target"] == "domain/opening.yml#utter_ask_role"
     assert rows[1]["detail"] == {"commit": sha}
+
+
+def sections(response: Any) -> dict[str, list[str]]:
+    """{group section id: [response names in it]} of the content page, in page order."""
+    page = BeautifulSoup(response.text, "html.parser")
+    return {section["id"]: [form["id"] for form in section.find_all("form", class_="response")]
+            for section in page.find_all("section", class_="content-group")}
+
+
+def test_grouped_by_conversation_in_the_order_a_conversation_meets_them(signed_in: Any,
+                                                                         studio: Any) -> None:
+    client = signed_in("trainer", language="en")
+    found = sections(client.get("/trainer/content"))
+    assert list(found) == [f"group-{key}" for key in (
+        "opening", "invitation", "possibility", "ownership", "dissent", "commitment", "gift",
+        "closing", "digressions", "flow")]
+    assert "utter_ask_consent" in found["group-opening"]
+    assert "utter_ask_invitation_answer" in found["group-invitation"]
+    assert "utter_ask_ladder_step" in found["group-ownership"]  # the ladder belongs to ownership
+    assert "utter_ack_date" in found["group-commitment"]
+    assert {"utter_ask_gift", "utter_why_gift", "utter_reask_gift"} <= set(found["group-gift"])
+    assert "utter_goodbye" in found["group-closing"] and "utter_help" in found["group-digressions"]
+    assert "utter_greet_back" in found["group-flow"]
+    assert sum(map(len, found.values())) == 107  # every response, each once
+    page = visible_text(client.get("/trainer/content"))
+    assert "Grouped by conversation: a message belongs to the conversation its name mentions" in page
+
+    only = sections(client.get("/trainer/content", params={"group": "gift"}))
+    assert list(only) == ["group-gift"] and len(only["group-gift"]) == 12
+    unknown = sections(client.get("/trainer/content", params={"group": "../etc"}))
+    assert len(unknown) == 10  # an unknown group is no filter
+
+
+def test_search_matches_name_danish_and_english_text_and_stays_in_the_url(signed_in: Any,
+                                                                          studio: Any) -> None:
+    client = signed_in("trainer")
+    danish = client.get("/trainer/content", params={"q": "Som borger"})
+    english = client.get("/trainer/content", params={"q": "AS A CITIZEN"})
+    by_name = client.get("/trainer/content", params={"q": "utter_ask_role"})
+    for response in (danish, english, by_name):
+        assert [name for names in sections(response).values() for name in names] == [
+            "utter_ask_role"]
+    page = BeautifulSoup(english.text, "html.parser")
+    assert page.find("input", attrs={"name": "q", "type": "search"})["value"] == "as a citizen"
+    form = page.find("form", id="utter_ask_role")
+    assert form.find("input", attrs={"name": "q"})["value"] == "as a citizen"  # kept after saving
+    nothing = client.get("/trainer/content", params={"q": "<script>zzz"})
+    assert sections(nothing) == {} and "Intet fundet." in visible_text(nothing)
+    assert "<script>zzz" not in nothing.text and "&lt;script&gt;zzz" in nothing.text
+
+
+def test_payloads_are_shown_read_only_and_the_preview_uses_the_widget_classes(
+        signed_in: Any, studio: Any) -> None:
+    client = signed_in("trainer")
+    response = client.get("/trainer/content", params={"q": "utter_ask_consent"})
+    page = BeautifulSoup(response.text, "html.parser")
+    form = page.find("form", id="utter_ask_consent")
+    assert [i["name"] for i in form.find_all("input") if i["name"].startswith("title_")] == [
+        "title_0_0", "title_0_1", "title_1_0", "title_1_1"]
+    assert [c.text for c in form.find_all("code", class_="payload")] == ["/affirm", "/deny"] * 2
+    assert not any("payload" in (i.get("name") or "") for i in form.find_all("input"))
+    previews = form.find_all("details", class_="widget-preview")
+    assert len(previews) == 2
+    english = previews[1].find("div", class_="samtale-root")
+    assert english["lang"] == "en"
+    bubble = english.select_one(".samtale-messages .samtale-message.samtale-from-bot p.samtale-text")
+    assert bubble.text.startswith("Hello and welcome! I'm Samtale")
+    assert [c.text for c in english.select(".samtale-choices .samtale-choice")] == [
+        "Yes, that's fine", "No, don't store anything"]
+    assert page.find("link", href="/trainer/content/widget.css")
+    assert "style=" not in response.text  # the CSP allows no inline style
+    css = client.get("/trainer/content/widget.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".samtale-from-bot .samtale-text" in css.text
+
+
+@SQLITE_ONLY
+def test_a_button_title_is_edited_in_place_and_committed(signed_in: Any, studio: Any,
+                                                          accounts: Any) -> None:
+    client = signed_in("trainer", username="mette", display_name="Mette")
+    path = studio.root / "domain" / "opening.yml"
+    before = path.read_text(encoding="utf-8")
+    fields = form_of(client, "utter_ask_consent", "utter_ask_consent")
+    fields.update(title_1_0="Yes <b>please</b>", message="Venligere ja-knap")
+    response = client.post("/trainer/content/save", data=fields, follow_redirects=False)
+    assert response.status_code == 303, visible_text(response)
+    assert response.headers["location"].startswith("/trainer/content?q=utter_ask_consent&")
+
+    after = path.read_text(encoding="utf-8")
+    consent = yaml.safe_load(after)["responses"]["utter_ask_consent"]
+    assert consent[1]["buttons"][0] == {"title": "Yes <b>please</b>", "payload": "/affirm"}
+    assert consent[0]["buttons"][0]["title"] == "Ja, det er i orden"
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
+               if a != b]
+    assert changed == [('        - title: "Yes, that\'s fine"', '        - title: "Yes <b>please</b>"')]
+    assert git_log(studio.root)[0].split("|")[1:] == [
+        "Mette", "mette@trainers.samtale.invalid", "Venligere ja-knap"]
+    page = client.get(response.headers["location"]).text
+    assert "<b>please</b>" not in page and "Yes &lt;b&gt;please&lt;/b&gt;" in page
+    preview = BeautifulSoup(page, "html.parser").find("form", id="utter_ask_consent").find_all(
+        "details", class_="widget-preview")[1]
+    assert preview.select(".samtale-choice")[0].text == "Yes <b>please</b>"
+    [row] = accounts.list_audit(action="trainer.")
+    assert (row["action"], row["target"]) == ("trainer.content.save",
+                                              "domain/opening.yml#utter_ask_consent")
+
+
+def test_an_empty_button_title_is_refused_and_nothing_written(signed_in: Any, studio: Any
+                                                               ) -> None:
+    client = signed_in("trainer")
+    path = studio.root / "domain" / "opening.yml"
+    before = path.read_bytes()
+    fields = form_of(client, "utter_ask_consent", "utter_ask_consent")
+    response = client.post("/trainer/content/save", data={**fields, "title_0_1": "  "})
+    assert response.status_code == 400
+    assert "utter_ask_consent: the title of button 2 is empty" in visible_text(response)
+    assert path.read_bytes() == before and len(git_log(studio.root)) == 1
+
+
+def test_staff_get_403_on_content_and_a_save_needs_the_csrf_token(signed_in: Any, studio: Any
+                                                                   ) -> None:
+    staff = signed_in("staff")
+    for path in ("/trainer/content?group=gift", "/trainer/content/widget.css"):
+        assert staff.get(path).status_code == 403, path
+    trainer = signed_in("trainer")
+    fields = form_of(trainer, "utter_ask_consent", "utter_ask_consent")
+    del fields["csrf_token"]
+    forged = trainer.post("/trainer/content/save", data={**fields, "title_1_0": "Hacked"})
+    assert forged.status_code == 403
+    assert "Hacked" not in (studio.root / "domain" / "opening.yml").read_text(encoding="utf-8")

@@ -12,16 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from bot.store import migrate
-from tests.web.conftest import CSRF_FIELD, visible_text
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """SQLite only: the pages use the database for accounts and audit rows alone."""
-    url = f"sqlite:///{tmp_path / 'samtale.db'}"
-    migrate(url)
-    return url
+from tests.web.conftest import CSRF_FIELD, SQLITE_ONLY, visible_text
 
 
 def snapshot(repo: Path) -> tuple[dict[str, bytes], str]:
@@ -49,6 +40,7 @@ def intents(repo: Path, file: str) -> dict[str, list[str]]:
             for item in data["nlu"]}
 
 
+@SQLITE_ONLY
 def test_add_an_example_then_rasa_refuses_a_move_to_an_unknown_intent(
         signed_in: Any, studio: Any, accounts: Any) -> None:
     client = signed_in("trainer", username="ole", display_name="Ole")
@@ -127,3 +119,106 @@ def test_a_file_changed_by_someone_else_is_not_overwritten(signed_in: Any, studi
     assert response.status_code == 400
     assert "changed by someone else" in visible_text(response)
     assert snapshot(studio.root) == before
+
+
+def checkboxes(client: Any, path: str) -> tuple[dict[str, str], list[str]]:
+    """The bulk form's fields and the values of the checkboxes that belong to it."""
+    page = BeautifulSoup(client.get(path).text, "html.parser")
+    form = page.find("form", id="bulk")
+    fields = {f["name"]: f.get("value", "") for f in form.find_all("input") if f.get("name")}
+    boxes = [box["value"] for box in page.find_all("input", type="checkbox", form="bulk")]
+    return fields, boxes
+
+
+def changed_files(repo: Path) -> list[str]:
+    return subprocess.run(["git", "-C", str(repo), "show", "--name-only", "--format=", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.split()
+
+
+@SQLITE_ONLY
+def test_bulk_move_across_files_is_one_checked_commit(signed_in: Any, studio: Any,
+                                                      accounts: Any) -> None:
+    client = signed_in("trainer", username="ole", display_name="Ole")
+    greet = intents(studio.root, "nlu/da/basics.yml")["greet"]
+    fields, boxes = checkboxes(client, "/trainer/understanding/da/greet")
+    assert boxes[:2] == ["nlu/da/basics.yml|greet|0", "nlu/da/basics.yml|greet|1"]
+    assert fields["base:nlu/da/basics.yml"] and fields["page_intent"] == "greet"
+    response = client.post("/trainer/understanding/bulk", data={
+        **fields, "selected": [boxes[1], boxes[3]], "action": "move", "target": "help",
+        "message": "Hilsner, der er hjælp"}, follow_redirects=False)
+    assert response.status_code == 303, visible_text(response)
+    assert response.headers["location"].startswith("/trainer/understanding/da/greet?saved=")
+    after = intents(studio.root, "nlu/da/basics.yml")["greet"]
+    assert after == [e for i, e in enumerate(greet) if i not in (1, 3)]
+    assert intents(studio.root, "nlu/da/digressions.yml")["help"][-2:] == [greet[1], greet[3]]
+    log = subprocess.run(["git", "-C", str(studio.root), "log", "--format=%an|%s"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert log == ["Ole|Hilsner, der er hjælp", "Samtale|The content as shipped"]
+    assert sorted(changed_files(studio.root)) == ["nlu/da/basics.yml", "nlu/da/digressions.yml"]
+    [row] = accounts.list_audit(action="trainer.")
+    assert row["action"] == "trainer.example.bulk_move"
+    assert row["detail"]["examples"] == 2 and row["detail"]["target"] == "help"
+    assert row["detail"]["files"] == ["nlu/da/basics.yml", "nlu/da/digressions.yml"]
+
+
+@SQLITE_ONLY
+def test_bulk_delete_from_the_search_results(signed_in: Any, studio: Any) -> None:
+    client = signed_in("trainer", language="en")
+    page = client.get("/trainer/understanding", params={"language": "en", "q": "THANK"})
+    assert "Matching examples" in visible_text(page)
+    fields, boxes = checkboxes(client, "/trainer/understanding?language=en&q=thank")
+    assert fields["q"] == "thank" and fields["language"] == "en" and not fields["page_intent"]
+    chosen = [box for box in boxes if "|thank|" in box][:2]
+    others = [box for box in boxes if "|thank|" not in box][:1]
+    assert len(chosen) == 2 and len(others) == 1, boxes
+    before = {box: intents(studio.root, box.split("|")[0]) for box in chosen + others}
+    response = client.post("/trainer/understanding/bulk", data={
+        **fields, "selected": chosen + others, "action": "delete"}, follow_redirects=False)
+    assert response.status_code == 303, visible_text(response)
+    assert response.headers["location"].startswith("/trainer/understanding?language=en&q=thank&")
+    for box in chosen + others:
+        file, intent, index = box.split("|")
+        example = before[box][intent][int(index)]
+        assert example not in intents(studio.root, file)[intent], box
+    head = subprocess.run(["git", "-C", str(studio.root), "rev-list", "--count", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert head == "2"  # three examples, possibly two files: one commit
+
+
+def test_bulk_refusals_name_the_problem_and_write_nothing(signed_in: Any, studio: Any,
+                                                          accounts: Any) -> None:
+    client = signed_in("trainer", language="en")
+    fields, boxes = checkboxes(client, "/trainer/understanding/da/deny")
+    before = snapshot(studio.root)
+    cases = [
+        ({"action": "delete"}, "choose one or more examples first"),
+        ({"action": "move", "selected": boxes[:1], "target": ""}, "choose the intent to move"),
+        ({"action": "move", "selected": boxes[:1], "target": "deny"}, "already in deny"),
+        ({"action": "delete", "selected": boxes}, "deny would have no examples left"),
+        ({"action": "delete", "selected": ["../../etc/passwd|x|0"]}, "is not an NLU file"),
+        ({"action": "delete", "selected": ["nlu/da/basics.yml|deny|x"]}, "is not an example"),
+        ({"action": "delete", "selected": ["nlu/da/basics.yml|deny|9999"]},
+         "deny has no example number 10000"),
+        ({"action": "rename", "selected": boxes[:1]}, "unknown bulk action 'rename'"),
+    ]
+    for extra, problem in cases:
+        response = client.post("/trainer/understanding/bulk", data={**fields, **extra})
+        assert response.status_code == 400, extra
+        assert problem in visible_text(response), (extra, visible_text(response)[:400])
+    assert snapshot(studio.root) == before
+    assert len(accounts.list_audit(action="trainer.")) == len(cases)
+
+
+def test_staff_get_403_on_bulk_and_it_needs_the_csrf_token(signed_in: Any, studio: Any) -> None:
+    staff = signed_in("staff")
+    token = CSRF_FIELD.search(staff.get("/staff/").text).group(1)
+    body = {"csrf_token": token, "language": "da", "action": "delete", "message": "x",
+            "selected": "nlu/da/basics.yml|greet|0"}
+    assert staff.post("/trainer/understanding/bulk", data=body).status_code == 403
+    trainer = signed_in("trainer")
+    before = snapshot(studio.root)
+    fields, boxes = checkboxes(trainer, "/trainer/understanding/da/greet")
+    del fields["csrf_token"]
+    forged = trainer.post("/trainer/understanding/bulk", data={
+        **fields, "selected": boxes[:1], "action": "delete"})
+    assert forged.status_code == 403 and snapshot(studio.root) == before

@@ -28,8 +28,8 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import (content, conversations, files, history, models, review,
-                                 understanding)
+    from bot.web.trainer import (content, conversations, files, history, lexicons, models,
+                                 review, try_it, understanding)
 
-    for page in (content, conversations, understanding, review, files, history, models):
+    for page in (content, conversations, understanding, lexicons, review, try_it, files, history, models):
         app.include_router(page.router)

@@ -1,7 +1,11 @@
 """/trainer/understanding: the intents of nlu/<language>/*.yml with their examples; add, edit,
-delete an example, or move it to another intent (one commit, both files checked together)."""
+delete an example, or move it to another intent (one commit, both files checked together);
+search, and bulk move / delete of the examples chosen (one commit). The lexicons have their own
+pages (bot/web/trainer/lexicons.py)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,15 +43,29 @@ def _intents(request: Request, language: str) -> tuple[list[dict], list[str]]:
 
 
 @router.get("")
-def overview(request: Request, user: Trainer, language: str = "da", q: str = "") -> Response:
-    language = _language(language)
+def overview(request: Request, user: Trainer, language: str = "da", q: str = "", saved: str = ""
+             ) -> Response:
+    return _overview(request, _language(language), q, saved=saved)
+
+
+def _overview(request: Request, language: str, q: str, *, saved: str = "",
+              problems: list[str] | None = None, status_code: int = 200) -> Response:
+    """The intents; with a search, also every matching example, ready for a bulk action."""
     query = q.strip().lower()[:200]
-    found, problems = _intents(request, language)
+    found, unreadable = _intents(request, language)
+    hits = []
     if query:
         found = [row for row in found if query in row["intent"].name.lower()
                  or any(query in example.lower() for example in row["intent"].examples)]
+        hits = [{"row": row, "index": index, "example": example} for row in found
+                for index, example in enumerate(row["intent"].examples)
+                if query in example.lower() or query in row["intent"].name.lower()]
+    files = {row["file"]: row["base"] for row in found}
     return templates.TemplateResponse(request, "trainer/understanding.html", {
-        "rows": found, "language": language, "q": query, "problems": problems})
+        "rows": found, "hits": hits, "files": files, "language": language, "q": query,
+        "saved": saved[:40], "problems": [*(problems or []), *unreadable],
+        "intent_names": sorted({row["intent"].name for row in _intents(request, language)[0]})},
+        status_code=status_code)
 
 
 @router.get("/{language}/{intent}")
@@ -131,3 +149,91 @@ def _refused(request: Request, user: Trainer, language: str, file: str, intent: 
           {"action": action[:20], "problems": len(problems)})
     return _intent_page(request, language, intent, problems=problems, status_code=400,
                         message=form.get("message", ""))
+
+
+# Bulk actions: several examples, chosen with checkboxes on an intent's page or in the search
+# results, moved to another intent or deleted in ONE checked commit (Django admin's change list:
+# select, pick an action, go).
+
+BULK_ACTIONS = ("move", "delete")
+
+
+def _selected(values: list[str], language: str) -> dict[tuple[str, str], set[int]]:
+    """{(file, intent): {example indexes}} from checkbox values "file|intent|index"."""
+    chosen: dict[tuple[str, str], set[int]] = {}
+    for value in values:
+        parts = value.split("|")
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise EditError(f"{value[:80]!r} is not an example of this page")
+        file, intent, index = parts
+        if not file.startswith(f"nlu/{language}/"):
+            raise DataError(f"{file!r} is not an NLU file of language {language}")
+        chosen.setdefault((file, intent), set()).add(int(index))
+    if not chosen:
+        raise EditError("choose one or more examples first (the boxes in front of them)")
+    return chosen
+
+
+def _bulk_changes(request: Request, language: str, chosen: dict[tuple[str, str], set[int]],
+                  action: str, target: str) -> tuple[dict[str, str], int]:
+    """{file: new text} for the whole bulk action, and how many examples it touches."""
+    the_studio, changes, moving = studio(request), {}, []
+    if action not in BULK_ACTIONS:
+        raise EditError(f"unknown bulk action {action!r}; one of {', '.join(BULK_ACTIONS)}")
+    if action == "move":
+        if not target:
+            raise EditError("choose the intent to move the examples to")
+        if any(intent == target for _, intent in chosen):
+            raise EditError(f"some of the chosen examples are already in {target}")
+    for (file, intent), indexes in chosen.items():
+        text = changes.get(file) or the_studio.read(file)
+        changes[file], removed = examples.change_many(text, intent, remove=indexes)
+        moving += removed
+    if action == "move":
+        for other in data_files(the_studio.root, f"nlu/{language}"):
+            text = changes.get(other) or the_studio.read(other)
+            if examples.has_intent(text, target):
+                changes[other], _ = examples.change_many(text, target, add=moving)
+                break
+        else:  # a new intent, in the first file the examples came from
+            first = next(iter(chosen))[0]
+            text = examples.add_intent(changes[first], target, moving[0])
+            changes[first], _ = examples.change_many(text, target, add=moving[1:])
+    return changes, sum(len(indexes) for indexes in chosen.values())
+
+
+@router.post("/bulk")
+async def bulk(request: Request, user: Trainer) -> Response:
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    selected = [str(v) for v in raw.getlist("selected")]
+    language, action = _language(form.get("language", "")), form.get("action", "")
+    target, page_intent = form.get("target", "").strip(), form.get("page_intent", "")
+    bases = {key[5:]: value for key, value in form.items() if key.startswith("base:")}
+    try:
+        if any(len(value) > MAX_TEXT for value in form.values()):
+            raise EditError(f"a text is longer than {MAX_TEXT} characters")
+        chosen = _selected(selected, language)
+        changes, count = _bulk_changes(request, language, chosen, action, target)
+        sha = await run_in_threadpool(
+            studio(request).save, changes, author=user.display_name, username=user.username,
+            message=form.get("message", ""), bases={f: b for f, b in bases.items() if f in changes})
+    except (DataError, EditError) as error:
+        problems = [str(error)]
+    except SaveRefused as error:
+        problems = error.problems
+    else:
+        audit(request, user, f"trainer.example.bulk_{action}", f"nlu/{language}",
+              {"commit": sha, "files": sorted(changes), "examples": count,
+               "target": target or None})
+        if page_intent:
+            return RedirectResponse(f"/trainer/understanding/{language}/{page_intent}"
+                                    f"?saved={sha}", status_code=303)
+        where = urlencode({"language": language, "q": form.get("q", ""), "saved": sha})
+        return RedirectResponse(f"/trainer/understanding?{where}", status_code=303)
+    audit(request, user, "trainer.example.refused", f"nlu/{language}",
+          {"action": f"bulk_{action[:20]}", "problems": len(problems)})
+    if page_intent:
+        return _intent_page(request, language, page_intent, problems=problems, status_code=400,
+                            message=form.get("message", ""))
+    return _overview(request, language, form.get("q", ""), problems=problems, status_code=400)
