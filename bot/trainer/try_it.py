@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 
 from bot.settings import Settings
+from bot.store.followup.common import TRIAL_PREFIX as PREFIX  # staff never see these
 
-PREFIX = "try-"
-CONVERSATION_ID = re.compile(r"try-[0-9a-f]{32}")
+CONVERSATION_ID = re.compile(re.escape(PREFIX) + r"[0-9a-f]{32}")
 RANKING_SHOWN = 3  # the top of Rasa's intent ranking shown beside the winner
 TIMEOUT_SECONDS = 45.0  # as the widget's proxy: the first turn of a session can be slow
 
