@@ -1,0 +1,207 @@
+"""A trainer, in Debian's Chromium, changes what the real bot says and understands, and every
+Rasa worker follows: the issue's "done means" end to end.
+
+The stack runs two Rasa workers pulling models from the web service (MODEL_PULL_SECONDS=2) and
+a temporary copy of the content in its own git repository (TRAINER_CONTENT_DIR), so nothing is
+committed to the project. A citizen's answer the bot refused is on record; the trainer signs in,
+rewrites the invitation's Danish text, adds the refused message as an example from the review
+inbox, trains (the test job follows by itself: test stories, held-out NLU), opens the report
+with its confusion matrix, deploys, and every worker (told apart by X-Samtale-Worker) then asks
+with the new text; Roll back brings the old text back on every worker. Screenshots land in
+var/test-screenshots/trainer-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from bot.settings import ROOT
+from bot.store import get_store
+from bot.store.accounts import AccountStore
+from bot.web.staff.passwords import hash_password
+
+from .conftest import SCREENSHOTS, Client, button, running_stack, texts
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "studie-kreds-om-torsdagen"
+WORKERS = 2
+CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml", "conversations.yml")
+OLD_START = "Kommunen vil gerne skabe mere sammen med dem"
+NEW_INVITATION = ("Vi vil gerne lære dig at kende og bygge noget sammen med dig. Har du ti "
+                  "minutter til en snak om dine drømme, din tvivl og det, du kan give?")
+REFUSED = "tja, lidt af hvert vel"  # no step of the ladder: the bot asks for a button
+JOB_MINUTES = 20  # training plus the test job, on two shared cores
+
+expect.set_options(timeout=120_000)
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"trainer-{name}.png", full_page=True)
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    repo = tmp_path_factory.mktemp("studio-content")
+    for name in CONTENT:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, repo / name)
+    env = {"GIT_AUTHOR_NAME": "Samtale", "GIT_AUTHOR_EMAIL": "dev@samtale.invalid",
+           "GIT_COMMITTER_NAME": "Samtale", "GIT_COMMITTER_EMAIL": "dev@samtale.invalid",
+           "PATH": "/usr/bin:/bin", "HOME": str(repo)}
+    for command in (["git", "init", "-q", "-b", "content"], ["git", "add", "-A"],
+                    ["git", "commit", "-q", "-m", "The content as shipped"]):
+        subprocess.run(command, cwd=repo, env=env, check=True)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def studio_stack(tmp_path_factory, content: Path) -> Iterator[Client]:
+    yield from running_stack("postgresql", tmp_path_factory, workers=str(WORKERS),
+                             name="studio", extra_env={"MODEL_PULL_SECONDS": "2",
+                                                       "TRAINER_CONTENT_DIR": str(content)})
+
+
+def every_worker_says(stack: Client, wanted: str, *, minutes: float = 3) -> dict[str, str]:
+    """Poll until every worker's invitation contains `wanted`; the texts seen per worker."""
+    deadline = time.monotonic() + minutes * 60
+    seen: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        seen.update(dict([invitation_on_a_worker(stack)]))
+        if len(seen) == WORKERS and all(wanted in text for text in seen.values()):
+            return seen
+        time.sleep(1)
+    raise AssertionError(f"not every worker says {wanted!r}: {seen}")
+
+
+def invitation_on_a_worker(stack: Client) -> tuple[str, str]:
+    """One new conversation up to the invitation; (the worker that asked it, its text)."""
+    sender = f"studio-{uuid.uuid4().hex[:8]}"
+    url = f"{stack.stack.rasa_url}/webhooks/rest/webhook"
+    payloads = ["hej", "/affirm", '/choose{"value":"citizen"}']
+    response = None
+    for message in payloads:
+        response = httpx.post(url, timeout=60, json={"sender": sender, "message": message,
+                                                     "metadata": {"language": "da"}})
+        assert response.status_code == 200, response.text
+    assert response is not None
+    return response.headers["x-samtale-worker"], texts(response.json())
+
+
+def a_refused_answer(stack: Client) -> str:
+    """A consenting citizen who answers the ladder in words the bot cannot place."""
+    sender = f"studio-citizen-{uuid.uuid4().hex[:6]}"
+    replies = stack.say(sender, "hej", "da")
+    for title in ("Ja", "Som borger", "Ja, gerne"):
+        replies = stack.say(sender, button(replies, title))
+    stack.say(sender, "Jeg drømmer om en legeplads i gården")
+    replies = stack.say(sender, "Jeg kunne godt hjælpe med at male den")
+    assert "trin" in texts(replies).lower() or replies[-1].get("buttons"), texts(replies)
+    stack.say(sender, REFUSED)
+    return sender
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/trainer/content")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    expect(page.locator("h1")).to_be_visible()
+
+
+def wait_for_a_passed_model(page: Page, base: str) -> None:
+    deadline = time.monotonic() + JOB_MINUTES * 60
+    while time.monotonic() < deadline:
+        page.goto(base + "/trainer/models")
+        if page.locator("tr.model.status-passed").count():
+            return
+        failed = page.locator("tr.model.status-failed, .job-failed")
+        if failed.count():
+            raise AssertionError("the model did not pass: " + failed.first.inner_text())
+        time.sleep(10)
+    raise AssertionError("no model passed within the time: " + page.inner_text("main"))
+
+
+def test_a_trainer_changes_the_bot_and_every_worker_follows(studio_stack: Client, content: Path,
+                                                             browser: Browser) -> None:
+    before = every_worker_says(studio_stack, OLD_START)
+    assert len(before) == WORKERS
+    a_refused_answer(studio_stack)
+    accounts = AccountStore(get_store(studio_stack.stack.settings))
+    username = f"trine-{uuid.uuid4().hex[:4]}"
+    accounts.create_user(username=username, display_name="Trine Træner",
+                         password_hash=hash_password(PASSWORD), role="trainer", language="da")
+    base = studio_stack.stack.web_url
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        sign_in(page, base, username)
+
+        # 1. The invitation, rewritten in Danish (checked by rasa data validate, committed).
+        page.goto(base + "/trainer/content?q=utter_ask_invitation_answer")
+        form = page.locator("form#utter_ask_invitation_answer")
+        danish = form.locator("textarea[name=text_0]")
+        expect(danish).to_contain_text(OLD_START)
+        danish.fill(NEW_INVITATION + "\n\nVil du tage imod invitationen?")
+        shot(page, "content")
+        form.locator("button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"saved=[0-9a-f]{7,}"))
+        domain = "\n".join(p.read_text() for p in (content / "domain").glob("*.yml"))
+        assert NEW_INVITATION in domain
+
+        # 2. The refused answer, from the review inbox, as an example of the suggested intent.
+        page.goto(base + "/trainer/review")
+        row = page.locator("tr.review-item", has_text=REFUSED)
+        expect(row).to_be_visible()
+        intent = row.locator("select").input_value()
+        assert intent and intent != "nlu_fallback"
+        shot(page, "review")
+        row.locator("button[name=action][value=example]").click()
+        expect(page.locator("p.notice")).to_be_visible()
+        expect(page.locator("tr.review-item", has_text=REFUSED)).to_have_count(0)
+        nlu = "\n".join(p.read_text() for p in (content / "nlu" / "da").glob("*.yml"))
+        assert REFUSED in nlu
+
+        # 3. Train; the test job follows; the report shows the criteria and the matrix.
+        page.goto(base + "/trainer/models")
+        page.locator("form[action='/trainer/models/train'] button").click()
+        expect(page.locator("#jobs .job")).to_be_visible()
+        wait_for_a_passed_model(page, base)
+        shot(page, "models")
+        passed = page.locator("tr.model.status-passed").first
+        passed.locator("a[href$='/report']").click()
+        expect(page.locator("svg.confusion").first).to_be_visible()
+        shot(page, "report")
+
+        # 4. Deploy: every worker asks with the new text.
+        page.goto(base + "/trainer/models")
+        page.locator("tr.model.status-passed").first.locator(
+            "form[action$='/deploy'] button").click()
+        after = every_worker_says(studio_stack, NEW_INVITATION[:40])
+        assert len(after) == WORKERS
+        page.goto(base + "/trainer/deployments")
+        expect(page.locator("main")).to_contain_text(username)
+        shot(page, "deployments")
+
+        # 5. Roll back: every worker asks with the old text again.
+        page.goto(base + "/trainer/models")
+        page.locator("form.rollback button").click()
+        every_worker_says(studio_stack, OLD_START)
+    finally:
+        context.close()
+    assert errors == []
