@@ -149,6 +149,12 @@ class Settings(BaseSettings):
     # trainers edit (their saves are commits there); None: the project's own folder.
     trainer_content_dir: Path | None = None
     trainer_rasa: Path | None = None  # rasa for `rasa data validate`; None: .venv-engine/bin/rasa
+    # Rasa's workers pull the deployed model from the web service (bot/web/trainer/
+    # model_server.py) every model_pull_seconds; off: Rasa runs models/samtale.tar.gz only.
+    model_server: bool = True
+    model_pull_seconds: PositiveInt = 10
+    # The secret Rasa's pulls carry (X-Samtale-Model-Token); None: generated into var_dir.
+    model_server_token: Secret = None
 
     @property
     def root(self) -> Path:
@@ -219,7 +225,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be 'da' or 'en', got {value!r}")
         return value.strip().lower()
 
-    @field_validator("action_server_token", "pseudonym_key", mode="after")
+    @field_validator("action_server_token", "pseudonym_key", "model_server_token", mode="after")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
         # A short key would let anyone who knows a Telegram user id guess the pseudonym.
@@ -255,6 +261,7 @@ class Settings(BaseSettings):
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "SAMTALE_PSEUDONYM_KEY": self.pseudonym_key,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "MODEL_SERVER_TOKEN": self.model_server_token,
         }
 
 

@@ -338,6 +338,120 @@ EndpointConfig.session = session_with_fast_json
 MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline
 
 
+# --- Models from the web service (Rasa's `models:` endpoint, bot/web/trainer/model_server.py) ---
+#
+# Every Sanic worker is its own process with its own Agent: Rasa's `before_server_start`
+# listener (rasa/core/run.py, load_agent_on_start) runs in each, and so does load_from_server,
+# which schedules the pull job on that process's own scheduler (rasa/core/jobs.py, a module
+# global created on first use, i.e. after the fork). So each worker follows the server itself.
+
+# The --model file, remembered for load_from_server (Rasa ignores it once `models:` is set).
+_local_model: list[Optional[str]] = [None]
+
+
+def model_etag(path: str) -> str:
+    """The fingerprint the model server gives this file: its sha256, quoted (an HTTP ETag)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as model:
+        for block in iter(lambda: model.read(1 << 20), b""):
+            digest.update(block)
+    return f'"{digest.hexdigest()}"'
+
+
+async def load_agent_remembering_the_local_model(model_path: Optional[str] = None,
+                                                 *args: Any, **kwargs: Any) -> Any:
+    _local_model[0] = model_path
+    return await rasas_load_agent(model_path, *args, **kwargs)
+
+
+async def load_local_model_then_follow_server(agent: Any, model_server: EndpointConfig) -> Any:
+    """Rasa with a model server starts with no model at all until its first pull succeeds, so
+    a Rasa that is up before the web service (honcho starts them together) would answer 409
+    for a pull interval. Here it loads models/samtale.tar.gz first, under the fingerprint the
+    server gives that file: the first pull is then a 304 while nothing is deployed, or
+    downloads the deployed model; if the web service is not up yet the local model serves and
+    the pull job tries again."""
+    path = _local_model[0]
+    if path and os.path.isfile(path) and agent.processor is None:
+        agent.load_model(path, fingerprint=model_etag(path))
+    return await rasas_load_from_server(agent, model_server)
+
+
+async def update_model_off_the_event_loop(model_server: EndpointConfig, agent: Any) -> None:
+    """Rasa's `_update_model_from_server`, with the new model loaded in a thread: Rasa loads
+    it in the worker's event loop, which then answers nobody for the seconds a load takes
+    (the kernel keeps handing that worker new connections meanwhile). The swap itself (the
+    agent's processor, domain, responses) happens back in the loop, between two messages."""
+    import asyncio
+
+    from rasa.core import agent as rasa_agent
+    from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
+
+    with TempDirectoryPath(get_temp_dir_name()) as directory:
+        try:
+            fingerprint = await rasa_agent._pull_model_and_fingerprint(
+                model_server, agent.fingerprint, directory)
+            if not fingerprint:
+                return
+            log.info("Loading the model %s from the model server", fingerprint)
+            processor = await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(
+                    MessageProcessor, model_path=directory, tracker_store=agent.tracker_store,
+                    lock_store=agent.lock_store, action_endpoint=agent.action_endpoint,
+                    generator=agent.nlg, http_interpreter=agent.http_interpreter))
+            swap_processor(agent, processor, fingerprint)
+            log.info("Now running the model %s", processor.model_filename)
+        except Exception:  # as Rasa: a model that fails to load leaves the old one serving
+            log.exception("Failed to update model. The previous model will stay loaded instead.")
+
+
+def swap_processor(agent: Any, processor: MessageProcessor, fingerprint: str) -> None:
+    """What Agent.load_model does after building the processor (rasa/core/agent.py)."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+
+    agent.processor = processor
+    agent.domain = processor.domain
+    agent._set_fingerprint(fingerprint)
+    agent.tracker_store.domain = agent.domain
+    if isinstance(agent.nlg, TemplatedNaturalLanguageGenerator):
+        agent.nlg.responses = agent.domain.responses if agent.domain else {}
+
+
+WORKER_HEADER = "X-Samtale-Worker"
+MODEL_HEADER = "X-Samtale-Model"
+
+
+async def add_worker_header(request: Any, response: Any) -> None:
+    """Which worker (pid) answered, and with which model file: how a test or the Deployments
+    page sees that every worker switched."""
+    response.headers[WORKER_HEADER] = str(os.getpid())
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is not None and agent.processor is not None:
+        response.headers[MODEL_HEADER] = agent.processor.model_filename
+
+
+def configure_app_with_worker_header(*args: Any, **kwargs: Any) -> Any:
+    app = rasas_configure_app(*args, **kwargs)
+    app.register_middleware(add_worker_header, "response")
+    return app
+
+
+def install_model_following() -> None:
+    import rasa.core.agent
+    import rasa.core.run
+
+    global rasas_load_agent, rasas_load_from_server, rasas_configure_app
+    rasas_load_agent = rasa.core.agent.load_agent
+    rasas_load_from_server = rasa.core.agent.load_from_server
+    rasas_configure_app = rasa.core.run.configure_app
+    rasa.core.agent.load_agent = load_agent_remembering_the_local_model
+    rasa.core.agent.load_from_server = load_local_model_then_follow_server
+    rasa.core.agent._update_model_from_server = update_model_off_the_event_loop
+    rasa.core.run.configure_app = configure_app_with_worker_header
+
+
 def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
     """`--auth-token` read from the 0600 file SAMTALE_RASA_TOKEN_FILE names (bot/launcher.py).
 
@@ -352,6 +466,7 @@ def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.enviro
 
 
 private_logs.install()
+install_model_following()
 
 if __name__ == "__main__":
     sys.argv = with_token_from_file(sys.argv)

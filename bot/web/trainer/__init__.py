@@ -25,7 +25,9 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import content, files, history, understanding
+    from bot.web.trainer import content, deploy, files, history, model_server, understanding
 
     for page in (content, understanding, files, history):
         app.include_router(page.router)
+    app.include_router(deploy.router)  # deploy, roll back, /trainer/deployments
+    app.include_router(model_server.router)  # /internal/model.tar.gz for Rasa's workers
