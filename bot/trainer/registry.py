@@ -166,7 +166,8 @@ class Registry:
     # --- deployment -----------------------------------------------------------------------
 
     def deployments(self) -> list[dict[str, Any]]:
-        """Every deploy and rollback, oldest first: {model_id, at, by, action}."""
+        """Every deploy and rollback, oldest first: {model_id, at, by, action}. A model_id of
+        "" is a rollback to the baseline model `make` trained (models/samtale.tar.gz)."""
         path = self.directory / "deployments.json"
         if not path.exists():
             return []
@@ -200,6 +201,22 @@ class Registry:
             history.append({"model_id": model_id, "at": _now(), "by": by, "action": action})
             _write_json(self.directory / "deployments.json", history)
         return record
+
+    def rollback(self, *, by: str) -> ModelRecord | None:
+        """Deploy the previous model again (see previous()); when the current model was the
+        first one deployed, return to the baseline `make` trained: None then."""
+        with self._locked():
+            if self.current() is None:
+                raise NotDeployable("nothing is deployed: the bot already runs the model "
+                                    f"`make` trained ({BASELINE_NAME})")
+            previous = self.previous()
+            if previous is not None and not self.path(previous.id).exists():
+                raise NotDeployable(f"the file of model {previous.id} is gone")
+            history = self.deployments()
+            history.append({"model_id": previous.id if previous else "", "at": _now(),
+                            "by": by, "action": "rollback"})
+            _write_json(self.directory / "deployments.json", history)
+        return previous
 
     def previous(self) -> ModelRecord | None:
         """The model deployed before the current one (what Roll back returns to).

@@ -224,7 +224,10 @@ def test_roll_back_returns_to_the_model_before_and_not_to_the_one_just_left(
     client = signed_in("admin")
     refused = client.post("/trainer/models/rollback", data={"csrf_token": form_token(client)},
                           follow_redirects=False)
-    assert refused.status_code == 400 and "nothing has been deployed yet" in visible_text(refused)
+    assert refused.status_code == 400
+    assert ("nothing is deployed: the bot already runs the model `make` trained (samtale.tar.gz)"
+            in visible_text(refused))
+    assert registry.deployments() == []
     first, second, third = (add_model(registry, tmp_path, name)
                             for name in ("first", "second", "third"))
     for record in (first, second, third):
@@ -238,17 +241,26 @@ def test_roll_back_returns_to_the_model_before_and_not_to_the_one_just_left(
     assert [(e["model_id"], e["action"]) for e in registry.deployments()] == [
         (first.id, "deploy"), (second.id, "deploy"), (third.id, "deploy"),
         (second.id, "rollback"), (first.id, "rollback")]
+    assert registry.previous() is None  # first was the first deployed
+    # Before the first deployed model there is the one `make` trained: served again.
+    assert "Rul tilbage til samtale.tar.gz" in visible_text(client.get("/trainer/deployments"))
+    to_baseline = client.post("/trainer/models/rollback",
+                              data={"csrf_token": form_token(client)}, follow_redirects=False)
+    assert to_baseline.status_code == 303 and registry.current() is None
+    assert client.get(PATH, headers=token_headers(app)).content == baseline.read_bytes()
+    page = visible_text(client.get(to_baseline.headers["location"]))
+    assert "Rullet tilbage til model samtale.tar.gz." in page
     last = client.post("/trainer/models/rollback", data={"csrf_token": form_token(client)},
                        follow_redirects=False)
-    assert last.status_code == 400
-    assert "there is no earlier deployed model to roll back to" in visible_text(last)
-    assert registry.current().id == first.id
+    assert last.status_code == 400 and "nothing is deployed" in visible_text(last)
+    assert len(registry.deployments()) == 6
     rolled = [target for action, target in audit_actions(app)
               if action == "trainer.model.rolled_back"]
-    assert sorted(rolled) == sorted([f"model:{second.id}", f"model:{first.id}"])
-    # Deploying again after a rollback starts a new top: Roll back returns to first.
+    assert sorted(rolled) == sorted([f"model:{second.id}", f"model:{first.id}",
+                                     "model:samtale.tar.gz"])
+    # Deploying again after rollbacks starts a new history on top.
     registry.deploy(third.id, by="tester")
-    assert registry.previous().id == first.id
+    assert registry.current().id == third.id and registry.previous() is None
 
 
 def test_staff_get_403_and_nothing_is_deployed(app: Any, signed_in: Any, baseline: Path,

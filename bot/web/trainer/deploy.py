@@ -104,18 +104,13 @@ async def deploy(request: Request, user: Trainer, model_id: str) -> Response:
 @router.post("/models/rollback")
 async def rollback(request: Request, user: Trainer) -> Response:
     models = registry(request)
-    current, previous = models.current(), models.previous()
-    if previous is None:
-        error = NotDeployable("there is no earlier deployed model to roll back to"
-                              if current else "nothing has been deployed yet")
-        return await _refused(request, user, "trainer.model.rollback_refused", "model:", error)
+    current = models.current()
     try:
-        record = await run_in_threadpool(models.deploy, previous.id, by=user.username,
-                                         action="rollback")
+        record = await run_in_threadpool(models.rollback, by=user.username)
     except NotDeployable as error:
         return await _refused(request, user, "trainer.model.rollback_refused",
-                              f"model:{previous.id}", error)
-    audit(request, user, "trainer.model.rolled_back", f"model:{record.id}",
-          {"from": current.id if current else None, "commit": record.commit})
-    return RedirectResponse(f"/trainer/deployments?done=rolled_back:{record.id}",
-                            status_code=303)
+                              f"model:{current.id if current else ''}", error)
+    to = record.id if record else BASELINE_NAME
+    audit(request, user, "trainer.model.rolled_back", f"model:{to}",
+          {"from": current.id if current else None, "commit": record.commit if record else ""})
+    return RedirectResponse(f"/trainer/deployments?done=rolled_back:{to}", status_code=303)
