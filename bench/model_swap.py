@@ -35,6 +35,7 @@ BASELINE = ROOT / "models" / "samtale.tar.gz"
 CONCURRENT = int(os.environ.get("BENCH_SWAP_CONCURRENT", "4"))
 BEFORE_S = float(os.environ.get("BENCH_SWAP_BEFORE_S", "30"))
 AFTER_S = 10.0  # after the last worker switched: back to normal?
+WARM_UP_S = 10.0
 PULL_SECONDS = "2"
 WORKERS = 2
 
@@ -113,6 +114,8 @@ async def measure(stack: Stack, model_id: str) -> dict:
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         talkers = [asyncio.create_task(converse(client, url, turns, stop))
                    for _ in range(CONCURRENT)]
+        await asyncio.sleep(WARM_UP_S)  # each worker's first parses load lazily: not counted
+        measured_from = time.monotonic()
         await asyncio.sleep(BEFORE_S)
         registry = Registry(stack.settings.var_dir / "models")
         deployed_at = time.monotonic()
@@ -133,7 +136,7 @@ async def measure(stack: Stack, model_id: str) -> dict:
         stop.set()
         await asyncio.gather(*talkers)
     end = switched_at or time.monotonic()
-    before = [t for t in turns if t["at"] < deployed_at]
+    before = [t for t in turns if measured_from <= t["at"] < deployed_at]
     # A turn belongs to the swap if it was in flight at any moment of the roll-out.
     during = [t for t in turns if t["at"] + t["ms"] / 1000 >= deployed_at and t["at"] <= end]
     after = [t for t in turns if t["at"] > end]
@@ -155,45 +158,67 @@ def free_port() -> str:
 
 
 def run() -> dict:
+    """Ours (engine/serve.py: loaded in a thread, one worker at a time), and with
+    BENCH_SWAP_COMPARE=1 also Rasa's own way (loaded in the event loop, all workers at once)."""
     with tempfile.TemporaryDirectory() as tmp:
         print("Training the second model (one response changed, Rasa's cache)…", flush=True)
         started = time.monotonic()
         variant = train_variant(Path(tmp))
         train_s = time.monotonic() - started
-        var_dir = Path(tmp) / "var"
-        env = {**os.environ, "SAMTALE_VAR_DIR": str(var_dir), "RASA_PORT": free_port(),
-               "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
-               "STAFF_API_TOKEN": "bench-" + "x" * 20, "RASA_WORKERS": str(WORKERS),
-               "MODEL_PULL_SECONDS": PULL_SECONDS}
-        env.pop("DATABASE_URL", None)
-        env["DATABASE_URL"] = load_settings(env).database_url
-        stack = Stack(load_settings(env)).start(env)
-        try:
-            stack.wait_until_ready()
-            model_id = register_passed(Registry(var_dir / "models"), variant, by="bench")
-            print(f"Deploying {model_id} after {BEFORE_S:.0f} s of {CONCURRENT} conversations…",
-                  flush=True)
-            result = asyncio.run(measure(stack, model_id))
-        finally:
-            stack.stop()
+        result = swap(Path(tmp) / "ours", variant, rasas_way=False)
+        if os.environ.get("BENCH_SWAP_COMPARE") == "1":
+            result["rasas_way"] = swap(Path(tmp) / "rasa", variant, rasas_way=True)
         result["variant_training_s"] = train_s
         return result
+
+
+def swap(var_dir: Path, variant: Path, *, rasas_way: bool) -> dict:
+    model = var_dir.parent / f"{var_dir.name}.tar.gz"
+    shutil.copy2(variant, model)  # the registry moves the file in
+    env = {**os.environ, "SAMTALE_VAR_DIR": str(var_dir), "RASA_PORT": free_port(),
+           "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
+           "STAFF_API_TOKEN": "bench-" + "x" * 20, "RASA_WORKERS": str(WORKERS),
+           "MODEL_PULL_SECONDS": PULL_SECONDS}
+    env.pop("DATABASE_URL", None)
+    env.pop("SAMTALE_RASAS_MODEL_LOADING", None)
+    if rasas_way:
+        env["SAMTALE_RASAS_MODEL_LOADING"] = "1"
+    env["DATABASE_URL"] = load_settings(env).database_url
+    stack = Stack(load_settings(env)).start(env)
+    try:
+        stack.wait_until_ready()
+        model_id = register_passed(Registry(var_dir / "models"), model, by="bench")
+        way = "Rasa's own loading" if rasas_way else "engine/serve.py's loading"
+        print(f"Deploying {model_id} after {BEFORE_S:.0f} s of {CONCURRENT} conversations "
+              f"({way})…", flush=True)
+        return asyncio.run(measure(stack, model_id))
+    finally:
+        stack.stop()
 
 
 HEADER = ("| Deploying a new model while 4 conversations send turns back to back (2 Rasa workers) "
           "| p50 | longest turn | turns | lost |\n|---|---|---|---|---|")
 
 
-def report_lines(result: dict) -> list[str]:
-    lines = [HEADER.replace("4 conversations", f"{result['concurrent']} conversations")]
+def _rows(result: dict, way: str) -> list[str]:
+    lines = []
     for label, key in (("before the deploy", "before"), ("during the swap", "during"),
                        ("after it", "after")):
         row = result[key]
         if row["p50_ms"] is None:
-            lines.append(f"| {label} | – | – | {row['turns']} | {row['lost']} |")
+            lines.append(f"| {way}: {label} | – | – | {row['turns']} | {row['lost']} |")
             continue
-        lines.append(f"| {label} | {row['p50_ms']:.0f} ms | {row['max_ms']:.0f} ms | "
+        lines.append(f"| {way}: {label} | {row['p50_ms']:.0f} ms | {row['max_ms']:.0f} ms | "
                      f"{row['turns']} | {row['lost']} |")
+    return lines
+
+
+def report_lines(result: dict) -> list[str]:
+    lines = [HEADER.replace("4 conversations", f"{result['concurrent']} conversations"),
+             *_rows(result, "Samtale (loaded in a thread, one worker at a time)")]
+    rasas = result.get("rasas_way")
+    if rasas:
+        lines += _rows(rasas, "Rasa's own pulling (loaded in the event loop)")
     if result.get("rollout_s") is not None and "p50_ratio" in result:
         lines += ["", f"Every worker ran the new model {result['rollout_s']:.1f} s after the "
                   f"deploy (pulls every {result['pull_seconds']} s); during the swap the median "
@@ -202,6 +227,10 @@ def report_lines(result: dict) -> list[str]:
                   "(one response changed, Rasa's cache)."]
     else:
         lines += ["", "The new model did not reach every worker within 300 s."]
+    if rasas and rasas.get("rollout_s") is not None and "p50_ratio" in rasas:
+        lines += ["", f"With Rasa's own loading: every worker switched after "
+                  f"{rasas['rollout_s']:.1f} s, median {rasas['p50_ratio']:.2f}× and longest "
+                  f"{rasas['max_ratio']:.2f}× those before."]
     return lines
 
 

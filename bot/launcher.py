@@ -84,8 +84,11 @@ def rasa_model_server_config(settings: Settings) -> dict:
         base = f"http://{_local(settings.web_host)}:{settings.web_port}"
     else:
         base = f"http://{_local(settings.staff_host)}:{settings.staff_port}"
+    # load_lock is ours (engine/serve.py; Rasa keeps unknown keys aside): the workers load a
+    # new model one after the other, so the others keep answering at full speed meanwhile.
     return {"url": f"{base}{PATH}", "headers": {TOKEN_HEADER: model_server_token(settings)},
-            "wait_time_between_pulls": settings.model_pull_seconds}
+            "wait_time_between_pulls": settings.model_pull_seconds,
+            "load_lock": str(settings.var_dir / "model_load.lock")}
 
 
 def write_endpoints(settings: Settings) -> Path:

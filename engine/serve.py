@@ -33,13 +33,15 @@ through the pipeline, as before.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import functools
 import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 # One TensorFlow thread per message (MiniLM's encoder): the machine's other core is serving the
@@ -379,17 +381,45 @@ async def load_local_model_then_follow_server(agent: Any, model_server: Endpoint
     return await rasas_load_from_server(agent, model_server)
 
 
+@contextlib.contextmanager
+def one_load_at_a_time(lock_path: Optional[str]) -> Iterator[bool]:
+    """True if this worker may load a model now: no other worker is loading one. Workers
+    then take turns (a rolling update): while one loads, the others answer on the other core
+    instead of all of them loading at once on two shared cores."""
+    if not lock_path:
+        yield True
+        return
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 async def update_model_off_the_event_loop(model_server: EndpointConfig, agent: Any) -> None:
     """Rasa's `_update_model_from_server`, with the new model loaded in a thread: Rasa loads
     it in the worker's event loop, which then answers nobody for the seconds a load takes
     (the kernel keeps handing that worker new connections meanwhile). The swap itself (the
-    agent's processor, domain, responses) happens back in the loop, between two messages."""
+    agent's processor, domain, responses) happens back in the loop, between two messages.
+    One worker loads at a time (`load_lock` in endpoints.yml's `models:`, bot/launcher.py);
+    a worker that finds another loading asks again at its next pull."""
     import asyncio
 
     from rasa.core import agent as rasa_agent
     from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
 
-    with TempDirectoryPath(get_temp_dir_name()) as directory:
+    if os.environ.get("SAMTALE_RASAS_MODEL_LOADING") == "1":  # bench/model_swap.py compares
+        return await rasas_update_model(model_server, agent)
+    with one_load_at_a_time(model_server.kwargs.get("load_lock")) as mine, \
+            TempDirectoryPath(get_temp_dir_name()) as directory:
+        if not mine:
+            log.debug("Another worker is loading a model; asking again at the next pull")
+            return
         try:
             fingerprint = await rasa_agent._pull_model_and_fingerprint(
                 model_server, agent.fingerprint, directory)
@@ -442,8 +472,9 @@ def install_model_following() -> None:
     import rasa.core.agent
     import rasa.core.run
 
-    global rasas_load_agent, rasas_load_from_server, rasas_configure_app
+    global rasas_load_agent, rasas_load_from_server, rasas_configure_app, rasas_update_model
     rasas_load_agent = rasa.core.agent.load_agent
+    rasas_update_model = rasa.core.agent._update_model_from_server
     rasas_load_from_server = rasa.core.agent.load_from_server
     rasas_configure_app = rasa.core.run.configure_app
     rasa.core.agent.load_agent = load_agent_remembering_the_local_model

@@ -15,7 +15,7 @@ from rasa.core.utils import AvailableEndpoints
 model = AvailableEndpoints.read_endpoints(sys.argv[1]).model
 print(json.dumps(None if model is None else {
     "url": model.url, "headers": model.headers, "params": model.combine_parameters(),
-    "wait": model.kwargs.get("wait_time_between_pulls")}))
+    "wait": model.kwargs.get("wait_time_between_pulls"), "lock": model.kwargs.get("load_lock")}))
 """
 
 
@@ -26,7 +26,7 @@ def test_rasa_pulls_from_the_web_service_with_the_token_in_a_header(tmp_path):
         "url": f"http://127.0.0.1:8123{PATH}",
         "headers": {TOKEN_HEADER: model_server_token(settings)},
         "params": {},  # no ?token=: it would be written into access logs
-        "wait": 3}
+        "wait": 3, "lock": str(tmp_path / "model_load.lock")}
 
 
 def test_with_a_staff_port_rasa_pulls_from_the_staff_side(tmp_path):
@@ -60,3 +60,24 @@ def test_serve_hooks_into_the_functions_rasa_calls_through_module_globals():
     # load_from_server and _update_model_from_server (from its pull job) by their global names.
     assert run_in_engine(HOOKS) == {"load_agent": True, "load_from_server": True,
                                     "update": True, "configure_app": True}
+
+
+TAKE_TURNS = r"""
+import json, sys
+from engine.serve import one_load_at_a_time
+path = sys.argv[1]
+with one_load_at_a_time(path) as first:
+    with one_load_at_a_time(path) as second:  # another worker meanwhile
+        pass
+with one_load_at_a_time(path) as after:
+    pass
+with one_load_at_a_time(None) as unlocked:
+    pass
+print(json.dumps([first, second, after, unlocked]))
+"""
+
+
+def test_the_workers_load_a_new_model_one_at_a_time(tmp_path):
+    # The second open is a separate open file description, as another worker's process is.
+    assert run_in_engine(TAKE_TURNS, str(tmp_path / "model_load.lock")) == [
+        True, False, True, True]
