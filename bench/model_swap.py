@@ -220,17 +220,17 @@ def report_lines(result: dict) -> list[str]:
     if rasas:
         lines += _rows(rasas, "Rasa's own pulling (loaded in the event loop)")
     if result.get("rollout_s") is not None and "p50_ratio" in result:
-        lines += ["", f"Every worker ran the new model {result['rollout_s']:.1f} s after the "
+        lines += ["", (f"Every worker ran the new model {result['rollout_s']:.1f} s after the "
                   f"deploy (pulls every {result['pull_seconds']} s); during the swap the median "
                   f"turn was {result['p50_ratio']:.2f}× and the longest {result['max_ratio']:.2f}× "
                   f"those before. The second model trained in {result['variant_training_s']:.0f} s "
-                  "(one response changed, Rasa's cache)."]
+                  "(one response changed, Rasa's cache).")]
     else:
         lines += ["", "The new model did not reach every worker within 300 s."]
     if rasas and rasas.get("rollout_s") is not None and "p50_ratio" in rasas:
-        lines += ["", f"With Rasa's own loading: every worker switched after "
+        lines += ["", (f"With Rasa's own loading: every worker switched after "
                   f"{rasas['rollout_s']:.1f} s, median {rasas['p50_ratio']:.2f}× and longest "
-                  f"{rasas['max_ratio']:.2f}× those before."]
+                  f"{rasas['max_ratio']:.2f}× those before.")]
     return lines
 
 

@@ -348,7 +348,7 @@ MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline
 # global created on first use, i.e. after the fork). So each worker follows the server itself.
 
 # The --model file, remembered for load_from_server (Rasa ignores it once `models:` is set).
-_local_model: list[Optional[str]] = [None]
+_local_model: list[str | None] = [None]
 
 
 def model_etag(path: str) -> str:
@@ -362,7 +362,7 @@ def model_etag(path: str) -> str:
     return f'"{digest.hexdigest()}"'
 
 
-async def load_agent_remembering_the_local_model(model_path: Optional[str] = None,
+async def load_agent_remembering_the_local_model(model_path: str | None = None,
                                                  *args: Any, **kwargs: Any) -> Any:
     _local_model[0] = model_path
     return await rasas_load_agent(model_path, *args, **kwargs)
@@ -382,7 +382,7 @@ async def load_local_model_then_follow_server(agent: Any, model_server: Endpoint
 
 
 @contextlib.contextmanager
-def one_load_at_a_time(lock_path: Optional[str]) -> Iterator[bool]:
+def one_load_at_a_time(lock_path: str | None) -> Iterator[bool]:
     """True if this worker may load a model now: no other worker is loading one. Workers
     then take turns (a rolling update): while one loads, the others answer on the other core
     instead of all of them loading at once on two shared cores."""

@@ -20,6 +20,7 @@ Rasa's `?token=`, so the secret stays out of access logs), compared in constant 
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -46,7 +47,7 @@ def registry(request: Request) -> Registry:
     return request.app.state.registry
 
 
-def baseline_model(request: Request):
+def baseline_model(request: Request) -> Path:
     """The model `make` trained, served while nothing has been deployed."""
     settings = request.app.state.settings
     return getattr(request.app.state, "baseline_model", None) or (
