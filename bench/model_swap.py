@@ -136,7 +136,9 @@ async def measure(stack: Stack, model_id: str) -> dict:
         stop.set()
         await asyncio.gather(*talkers)
     end = switched_at or time.monotonic()
-    before = [t for t in turns if measured_from <= t["at"] < deployed_at]
+    # Before: turns done before the deploy; during: any turn in flight while it rolled out.
+    before = [t for t in turns
+              if measured_from <= t["at"] and t["at"] + t["ms"] / 1000 < deployed_at]
     # A turn belongs to the swap if it was in flight at any moment of the roll-out.
     during = [t for t in turns if t["at"] + t["ms"] / 1000 >= deployed_at and t["at"] <= end]
     after = [t for t in turns if t["at"] > end]

@@ -427,14 +427,27 @@ async def update_model_off_the_event_loop(model_server: EndpointConfig, agent: A
                 return
             log.info("Loading the model %s from the model server", fingerprint)
             processor = await asyncio.get_running_loop().run_in_executor(
-                None, functools.partial(
-                    MessageProcessor, model_path=directory, tracker_store=agent.tracker_store,
-                    lock_store=agent.lock_store, action_endpoint=agent.action_endpoint,
-                    generator=agent.nlg, http_interpreter=agent.http_interpreter))
+                None, load_and_warm_up, agent, directory)
             swap_processor(agent, processor, fingerprint)
             log.info("Now running the model %s", processor.model_filename)
         except Exception:  # as Rasa: a model that fails to load leaves the old one serving
             log.exception("Failed to update model. The previous model will stay loaded instead.")
+
+
+# Parsed once by a freshly loaded model before it takes over: its first parse builds
+# TensorFlow's graph for MiniLM (seconds), which would otherwise be some citizen's turn.
+WARM_UP_TEXTS = ("hej, jeg drømmer om en have", "hello, I would like to help")
+
+
+def load_and_warm_up(agent: Any, directory: str) -> MessageProcessor:
+    processor = MessageProcessor(
+        model_path=directory, tracker_store=agent.tracker_store, lock_store=agent.lock_store,
+        action_endpoint=agent.action_endpoint, generator=agent.nlg,
+        http_interpreter=agent.http_interpreter)
+    for text in WARM_UP_TEXTS:  # a model that cannot parse raises here: the old one stays
+        rasas_parse_with_graph(processor, UserMessage(text),
+                               DialogueStateTracker("samtale-warm-up", processor.domain.slots))
+    return processor
 
 
 def swap_processor(agent: Any, processor: MessageProcessor, fingerprint: str) -> None:

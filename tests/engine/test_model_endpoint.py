@@ -81,3 +81,35 @@ def test_the_workers_load_a_new_model_one_at_a_time(tmp_path):
     # The second open is a separate open file description, as another worker's process is.
     assert run_in_engine(TAKE_TURNS, str(tmp_path / "model_load.lock")) == [
         True, False, True, True]
+
+
+SWAP = r"""
+import json, shutil, sys, tempfile
+import engine.serve as serve
+from rasa.core.agent import Agent
+agent = Agent()
+agent.load_model("models/samtale.tar.gz", fingerprint='"old"')
+old = agent.processor
+pulled = tempfile.mkdtemp()
+shutil.copy("models/samtale.tar.gz", pulled + "/20260101T000000-0123abcd.tar.gz")
+processor = serve.load_and_warm_up(agent, pulled)
+before_swap = agent.processor is old  # loading does not touch the running agent
+serve.swap_processor(agent, processor, '"new"')
+broken = tempfile.mkdtemp()
+open(broken + "/broken.tar.gz", "wb").write(b"not a model")
+try:
+    serve.load_and_warm_up(agent, broken)
+    refused = False
+except Exception:
+    refused = True
+print(json.dumps({"before_swap": before_swap, "file": agent.processor.model_filename,
+                  "fingerprint": agent.fingerprint, "refused": refused,
+                  "responses": agent.nlg.responses is agent.domain.responses,
+                  "tracker_domain": agent.tracker_store.domain is agent.domain}))
+"""
+
+
+def test_a_pulled_model_is_loaded_and_warmed_up_aside_then_swapped_in_whole():
+    assert run_in_engine(SWAP) == {
+        "before_swap": True, "file": "20260101T000000-0123abcd.tar.gz", "fingerprint": '"new"',
+        "refused": True, "responses": True, "tracker_domain": True}
