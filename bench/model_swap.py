@@ -142,7 +142,12 @@ async def measure(stack: Stack, model_id: str) -> dict:
     # A turn belongs to the swap if it was in flight at any moment of the roll-out.
     during = [t for t in turns if t["at"] + t["ms"] / 1000 >= deployed_at and t["at"] <= end]
     after = [t for t in turns if t["at"] > end]
+    # The slowest turns of the swap: when (from the deploy), on which worker, with which model.
+    slowest = [{"after_deploy_s": round(t["at"] - deployed_at, 1), "ms": round(t["ms"]),
+                "worker": t["worker"], "model": t["model"]}
+               for t in sorted(during, key=lambda t: t["ms"], reverse=True)[:5]]
     result = {"workers": WORKERS, "concurrent": CONCURRENT, "pull_seconds": int(PULL_SECONDS),
+              "slowest_during": slowest,
               "rollout_s": (switched_at - deployed_at) if switched_at else None,
               "before": summary(before), "during": summary(during), "after": summary(after)}
     b, d = result["before"], result["during"]
