@@ -3,6 +3,7 @@
 1. NLU: 5-fold cross-validation, macro-F1 per language, our pipeline vs `rasa init`'s default.
 2. Turn latency through the REST webhook (actions included), 1 and 50 concurrent conversations.
 3. Full training time.  4. Start to ready.  5. Peak RSS of each server.
+6. The longest turn while a new model is deployed to two Rasa workers (bench/model_swap.py).
 
 Figures are medians (and p95 for latency); a noisy 2-core machine makes single runs meaningless.
 BENCH_FOLDS, BENCH_ROUNDS and BENCH_SKIP_CV=1 shorten a run while developing.
@@ -29,7 +30,7 @@ import httpx
 from bot.settings import load_settings
 from bot.stack import Stack
 
-from . import long_conversation
+from . import long_conversation, model_swap
 from bench import staff as staff_bench
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,6 +192,8 @@ def report(results: dict) -> str:
               f"1 / 2 Rasa workers | {serve['ready_s']:.0f} s / {scaled['ready_s']:.0f} s |"]
     lines += [f"| peak RSS, {name} | {mb:.0f} MB |" for name, mb in rss.items()]
     lines.append(f"| peak RSS, rasa with 2 workers | {scaled['peak_rss_mb']['rasa']:.0f} MB |")
+    if "model_swap" in results:
+        lines += ["", *model_swap.report_lines(results["model_swap"])]
     if "staff_pages" in results:
         lines += ["", *staff_bench.report_lines(results["staff_pages"])]
     return "\n".join(lines)
@@ -219,6 +222,8 @@ def main() -> None:
     results["serve"] = serve_and_measure(rounds)
     print("Serving with two Rasa workers…", flush=True)
     results["serve_2_workers"] = serve_and_measure(rounds, rasa_workers=2)
+    print("Deploying a new model while conversations run…", flush=True)
+    results["model_swap"] = model_swap.run()
     print("Staff pages with 10,000 conversations and 50,000 outcomes…", flush=True)
     results["staff_pages"] = staff_bench.run(["sqlite", "postgresql"])
     (OUT / "results.json").write_text(json.dumps(results, indent=2))

@@ -69,6 +69,28 @@ def action_server_token(settings: Settings) -> str:
     return ensure_secret(settings, settings.action_server_token, "action_server_token")
 
 
+def _local(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
+
+def rasa_model_server_config(settings: Settings) -> dict:
+    """Rasa's `models:` endpoint: every Rasa worker pulls the deployed model from the web
+    service (the staff side when it runs apart: the public side does not serve models).
+    Rasa starts on models/samtale.tar.gz and follows the server from there (engine/serve.py),
+    so it does not matter which of the two is up first."""
+    from bot.web.trainer.model_server import PATH, TOKEN_HEADER, model_server_token
+
+    if settings.staff_port is None:
+        base = f"http://{_local(settings.web_host)}:{settings.web_port}"
+    else:
+        base = f"http://{_local(settings.staff_host)}:{settings.staff_port}"
+    # load_lock is ours (engine/serve.py; Rasa keeps unknown keys aside): the workers load a
+    # new model one after the other, so the others keep answering at full speed meanwhile.
+    return {"url": f"{base}{PATH}", "headers": {TOKEN_HEADER: model_server_token(settings)},
+            "wait_time_between_pulls": settings.model_pull_seconds,
+            "load_lock": str(settings.var_dir / "model_load.lock")}
+
+
 def write_endpoints(settings: Settings) -> Path:
     action_host = "127.0.0.1" if settings.action_host in ("0.0.0.0", "::") else settings.action_host
     endpoints = {
@@ -79,6 +101,8 @@ def write_endpoints(settings: Settings) -> Path:
     lock_store = rasa_lock_store_config(settings)
     if lock_store is not None:
         endpoints["lock_store"] = lock_store
+    if settings.model_server:
+        endpoints["models"] = rasa_model_server_config(settings)
     return write_private(private_var_dir(settings) / "endpoints.yml",
                          yaml.safe_dump(endpoints, sort_keys=False))
 

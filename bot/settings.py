@@ -156,6 +156,12 @@ class Settings(BaseSettings):
     plan_file: Path | None = Field(None, validation_alias="SAMTALE_PLAN_FILE")
     # The review inbox lists messages whose top intent's confidence is under this.
     review_confidence_below: float = Field(0.6, ge=0.0, le=1.0)
+    # Rasa's workers pull the deployed model from the web service (bot/web/trainer/
+    # model_server.py) every model_pull_seconds; off: Rasa runs models/samtale.tar.gz only.
+    model_server: bool = True
+    model_pull_seconds: PositiveInt = 10
+    # The secret Rasa's pulls carry (X-Samtale-Model-Token); None: generated into var_dir.
+    model_server_token: Secret = None
 
     @property
     def root(self) -> Path:
@@ -226,7 +232,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be 'da' or 'en', got {value!r}")
         return value.strip().lower()
 
-    @field_validator("action_server_token", "pseudonym_key", mode="after")
+    @field_validator("action_server_token", "pseudonym_key", "model_server_token", mode="after")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
         # A short key would let anyone who knows a Telegram user id guess the pseudonym.
@@ -262,6 +268,7 @@ class Settings(BaseSettings):
             "ACTION_SERVER_TOKEN": self.action_server_token,
             "SAMTALE_PSEUDONYM_KEY": self.pseudonym_key,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "MODEL_SERVER_TOKEN": self.model_server_token,
         }
 
 

@@ -33,13 +33,15 @@ through the pipeline, as before.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import functools
 import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 # One TensorFlow thread per message (MiniLM's encoder): the machine's other core is serving the
@@ -342,6 +344,162 @@ MessageProcessor._parse_message_with_graph = parse_payload_without_pipeline
 rasa.core.agent.FailSafeTrackerStore = NoSilentFallbackTrackerStore
 
 
+# --- Models from the web service (Rasa's `models:` endpoint, bot/web/trainer/model_server.py) ---
+#
+# Every Sanic worker is its own process with its own Agent: Rasa's `before_server_start`
+# listener (rasa/core/run.py, load_agent_on_start) runs in each, and so does load_from_server,
+# which schedules the pull job on that process's own scheduler (rasa/core/jobs.py, a module
+# global created on first use, i.e. after the fork). So each worker follows the server itself.
+
+# The --model file, remembered for load_from_server (Rasa ignores it once `models:` is set).
+_local_model: list[str | None] = [None]
+
+
+def model_etag(path: str) -> str:
+    """The fingerprint the model server gives this file: its sha256, quoted (an HTTP ETag)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as model:
+        for block in iter(lambda: model.read(1 << 20), b""):
+            digest.update(block)
+    return f'"{digest.hexdigest()}"'
+
+
+async def load_agent_remembering_the_local_model(model_path: str | None = None,
+                                                 *args: Any, **kwargs: Any) -> Any:
+    _local_model[0] = model_path
+    return await rasas_load_agent(model_path, *args, **kwargs)
+
+
+async def load_local_model_then_follow_server(agent: Any, model_server: EndpointConfig) -> Any:
+    """Rasa with a model server starts with no model at all until its first pull succeeds, so
+    a Rasa that is up before the web service (honcho starts them together) would answer 409
+    for a pull interval. Here it loads models/samtale.tar.gz first, under the fingerprint the
+    server gives that file: the first pull is then a 304 while nothing is deployed, or
+    downloads the deployed model; if the web service is not up yet the local model serves and
+    the pull job tries again."""
+    path = _local_model[0]
+    if path and os.path.isfile(path) and agent.processor is None:
+        agent.load_model(path, fingerprint=model_etag(path))
+    return await rasas_load_from_server(agent, model_server)
+
+
+@contextlib.contextmanager
+def one_load_at_a_time(lock_path: str | None) -> Iterator[bool]:
+    """True if this worker may load a model now: no other worker is loading one. Workers
+    then take turns (a rolling update): while one loads, the others answer on the other core
+    instead of all of them loading at once on two shared cores."""
+    if not lock_path:
+        yield True
+        return
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+async def update_model_off_the_event_loop(model_server: EndpointConfig, agent: Any) -> None:
+    """Rasa's `_update_model_from_server`, with the new model loaded in a thread: Rasa loads
+    it in the worker's event loop, which then answers nobody for the seconds a load takes
+    (the kernel keeps handing that worker new connections meanwhile). The swap itself (the
+    agent's processor, domain, responses) happens back in the loop, between two messages.
+    One worker loads at a time (`load_lock` in endpoints.yml's `models:`, bot/launcher.py);
+    a worker that finds another loading asks again at its next pull."""
+    import asyncio
+
+    from rasa.core import agent as rasa_agent
+    from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
+
+    if os.environ.get("SAMTALE_RASAS_MODEL_LOADING") == "1":  # bench/model_swap.py compares
+        return await rasas_update_model(model_server, agent)
+    with one_load_at_a_time(model_server.kwargs.get("load_lock")) as mine, \
+            TempDirectoryPath(get_temp_dir_name()) as directory:
+        if not mine:
+            log.debug("Another worker is loading a model; asking again at the next pull")
+            return
+        try:
+            fingerprint = await rasa_agent._pull_model_and_fingerprint(
+                model_server, agent.fingerprint, directory)
+            if not fingerprint:
+                return
+            log.info("Loading the model %s from the model server", fingerprint)
+            processor = await asyncio.get_running_loop().run_in_executor(
+                None, load_and_warm_up, agent, directory)
+            swap_processor(agent, processor, fingerprint)
+            log.info("Now running the model %s", processor.model_filename)
+        except Exception:  # as Rasa: a model that fails to load leaves the old one serving
+            log.exception("Failed to update model. The previous model will stay loaded instead.")
+
+
+# Parsed once by a freshly loaded model before it takes over: its first parse builds
+# TensorFlow's graph for MiniLM (seconds), which would otherwise be some citizen's turn.
+WARM_UP_TEXTS = ("hej, jeg drømmer om en have", "hello, I would like to help")
+
+
+def load_and_warm_up(agent: Any, directory: str) -> MessageProcessor:
+    processor = MessageProcessor(
+        model_path=directory, tracker_store=agent.tracker_store, lock_store=agent.lock_store,
+        action_endpoint=agent.action_endpoint, generator=agent.nlg,
+        http_interpreter=agent.http_interpreter)
+    for text in WARM_UP_TEXTS:  # a model that cannot parse raises here: the old one stays
+        rasas_parse_with_graph(processor, UserMessage(text),
+                               DialogueStateTracker("samtale-warm-up", processor.domain.slots))
+    return processor
+
+
+def swap_processor(agent: Any, processor: MessageProcessor, fingerprint: str) -> None:
+    """What Agent.load_model does after building the processor (rasa/core/agent.py)."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+
+    agent.processor = processor
+    agent.domain = processor.domain
+    agent._set_fingerprint(fingerprint)
+    agent.tracker_store.domain = agent.domain
+    if isinstance(agent.nlg, TemplatedNaturalLanguageGenerator):
+        agent.nlg.responses = agent.domain.responses if agent.domain else {}
+
+
+WORKER_HEADER = "X-Samtale-Worker"
+MODEL_HEADER = "X-Samtale-Model"
+
+
+async def add_worker_header(request: Any, response: Any) -> None:
+    """Which worker (pid) answered, and with which model file: how a test or the Deployments
+    page sees that every worker switched."""
+    response.headers[WORKER_HEADER] = str(os.getpid())
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is not None and agent.processor is not None:
+        response.headers[MODEL_HEADER] = agent.processor.model_filename
+
+
+def configure_app_with_worker_header(*args: Any, **kwargs: Any) -> Any:
+    app = rasas_configure_app(*args, **kwargs)
+    app.register_middleware(add_worker_header, "response")
+    return app
+
+
+def install_model_following() -> None:
+    import rasa.core.agent
+    import rasa.core.run
+
+    global rasas_load_agent, rasas_load_from_server, rasas_configure_app, rasas_update_model
+    rasas_load_agent = rasa.core.agent.load_agent
+    rasas_update_model = rasa.core.agent._update_model_from_server
+    rasas_load_from_server = rasa.core.agent.load_from_server
+    rasas_configure_app = rasa.core.run.configure_app
+    rasa.core.agent.load_agent = load_agent_remembering_the_local_model
+    rasa.core.agent.load_from_server = load_local_model_then_follow_server
+    rasa.core.agent._update_model_from_server = update_model_off_the_event_loop
+    rasa.core.run.configure_app = configure_app_with_worker_header
+
+
 def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
     """`--auth-token` read from the 0600 file SAMTALE_RASA_TOKEN_FILE names (bot/launcher.py).
 
@@ -356,6 +514,7 @@ def with_token_from_file(argv: list[str], environ: Mapping[str, str] = os.enviro
 
 
 private_logs.install()
+install_model_following()
 
 if __name__ == "__main__":
     sys.argv = with_token_from_file(sys.argv)

@@ -31,6 +31,10 @@ from typing import Any
 MODEL_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
 
 
+# The model `make` trained (models/samtale.tar.gz): what is served while nothing is deployed.
+BASELINE_NAME = "samtale.tar.gz"
+
+
 class NotDeployable(Exception):
     """The model cannot be deployed (unknown, untested, or its tests failed); says which."""
 
@@ -63,6 +67,34 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The model file Rasa's workers should run, and how they recognise it."""
+
+    path: Path
+    sha256: str
+    filename: str  # Rasa names the downloaded file so; its /status shows it as model_file
+    model_id: str | None  # None: the baseline model `make` trained
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256}"'
+
+
+# The baseline's digest, by (inode, mtime, size): Rasa's workers ask every few seconds and a
+# model is tens of MB; `make train` writes a new file (new mtime), which is hashed once.
+_baseline_digests: dict[tuple[int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered while the file is unchanged."""
+    stat = path.stat()
+    key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if key not in _baseline_digests:
+        _baseline_digests[key] = _sha256(path)
+    return _baseline_digests[key]
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -134,7 +166,8 @@ class Registry:
     # --- deployment -----------------------------------------------------------------------
 
     def deployments(self) -> list[dict[str, Any]]:
-        """Every deploy and rollback, oldest first: {model_id, at, by, action}."""
+        """Every deploy and rollback, oldest first: {model_id, at, by, action}. A model_id of
+        "" is a rollback to the baseline model `make` trained (models/samtale.tar.gz)."""
         path = self.directory / "deployments.json"
         if not path.exists():
             return []
@@ -144,6 +177,17 @@ class Registry:
         """The deployed model; None while the bot still runs the model `make` trained."""
         history = self.deployments()
         return self.get(history[-1]["model_id"]) if history else None
+
+    def served(self, baseline: Path) -> ServedModel | None:
+        """The deployed model, or while nothing is deployed the baseline; None if neither exists
+        (the model server then answers 404, which Rasa takes as "no model yet")."""
+        record = self.current()
+        if record is not None and self.path(record.id).exists():
+            return ServedModel(self.path(record.id), record.sha256, f"{record.id}.tar.gz",
+                               record.id)
+        if baseline.is_file():
+            return ServedModel(baseline, file_digest(baseline), BASELINE_NAME, None)
+        return None
 
     def deploy(self, model_id: str, *, by: str, action: str = "deploy") -> ModelRecord:
         with self._locked():
@@ -158,11 +202,39 @@ class Registry:
             _write_json(self.directory / "deployments.json", history)
         return record
 
+    def rollback(self, *, by: str) -> ModelRecord | None:
+        """Deploy the previous model again (see previous()); when the current model was the
+        first one deployed, return to the baseline `make` trained: None then."""
+        with self._locked():
+            if self.current() is None:
+                raise NotDeployable("nothing is deployed: the bot already runs the model "
+                                    f"`make` trained ({BASELINE_NAME})")
+            previous = self.previous()
+            if previous is not None and not self.path(previous.id).exists():
+                raise NotDeployable(f"the file of model {previous.id} is gone")
+            history = self.deployments()
+            history.append({"model_id": previous.id if previous else "", "at": _now(),
+                            "by": by, "action": "rollback"})
+            _write_json(self.directory / "deployments.json", history)
+        return previous
+
     def previous(self) -> ModelRecord | None:
-        """The model deployed before the current one (what Roll back returns to)."""
-        history = self.deployments()
-        current = history[-1]["model_id"] if history else None
-        for entry in reversed(history[:-1]):
-            if entry["model_id"] != current:
-                return self.get(entry["model_id"])
+        """The model deployed before the current one (what Roll back returns to).
+
+        The history is read as a stack: a deploy puts a model on top, a rollback takes the top
+        one off. So after deploying A, B and rolling back to A, Roll back does not offer B
+        again (the model just rolled back from) but whatever came before A.
+        """
+        stack: list[str] = []
+        for entry in self.deployments():
+            if entry.get("action") == "rollback" and stack:
+                stack.pop()
+                if not stack or stack[-1] != entry["model_id"]:
+                    stack.append(entry["model_id"])
+            else:
+                stack.append(entry["model_id"])
+        current = stack[-1] if stack else None
+        for model_id in reversed(stack[:-1]):
+            if model_id != current:
+                return self.get(model_id)
         return None

@@ -28,8 +28,10 @@ def studio(request: Request) -> Studio:
 
 
 def install(app: FastAPI) -> None:
-    from bot.web.trainer import (content, conversations, files, history, lexicons, models,
-                                 review, try_it, understanding)
+    from bot.web.trainer import (content, conversations, deploy, files, history, lexicons,
+                                 model_server, models, review, try_it, understanding)
 
-    for page in (content, conversations, understanding, lexicons, review, try_it, files, history, models):
+    for page in (content, conversations, understanding, lexicons, review, try_it, files, history,
+                 models, deploy):
         app.include_router(page.router)
+    app.include_router(model_server.router)  # /internal/model.tar.gz for Rasa's workers
