@@ -200,7 +200,7 @@ def test_a_trainer_changes_the_bot_and_every_worker_follows(studio_stack: Client
 
         # 5. Roll back: every worker asks with the old text again.
         page.goto(base + "/trainer/models")
-        page.locator("form.rollback button").click()
+        page.locator("form.rollback-form button").click()
         every_worker_says(studio_stack, OLD_START)
     finally:
         context.close()

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.trainer import report as reports
 from bot.trainer.jobs import AlreadyRunning, Job, Jobs
-from bot.trainer.registry import MODEL_ID, ModelRecord, Registry
+from bot.trainer.registry import BASELINE_NAME, MODEL_ID, ModelRecord, Registry
 from bot.trainer.svg import confusion_matrix
 from bot.web.staff.auth import accounts, audit, client_address
 from bot.web.templates import templates
@@ -104,7 +104,8 @@ def _page(request: Request, *, message: str = "", problems: list[str] | None = N
     the_registry = registry(request)
     current = the_registry.current()
     context = {"models": the_registry.models(), "current": current,
-               "previous": the_registry.previous(), "message": message,
+               "previous": the_registry.previous(), "baseline_name": BASELINE_NAME,
+               "message": message,
                "problems": problems or [], "floors": reports.MIN_MACRO_F1,
                **_jobs_context(request)}
     return templates.TemplateResponse(request, "trainer/models.html", context,
