@@ -14,8 +14,6 @@ var/test-screenshots/trainer-*.png.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,10 +23,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.settings import ROOT
 from bot.store import get_store
 from bot.store.accounts import AccountStore
 from bot.web.staff.passwords import hash_password
+from tests.web.conftest import content_copy
 
 from .conftest import SCREENSHOTS, Client, button, running_stack, texts
 
@@ -36,7 +34,6 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "studie-kreds-om-torsdagen"
 WORKERS = 2
-CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml", "conversations.yml")
 OLD_START = "Kommunen vil gerne skabe mere sammen med dem"
 NEW_INVITATION = ("Vi vil gerne lære dig at kende og bygge noget sammen med dig. Har du ti "
                   "minutter til en snak om dine drømme, din tvivl og det, du kan give?")
@@ -53,17 +50,7 @@ def shot(page: Page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def content(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("studio-content")
-    for name in CONTENT:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, repo / name)
-    env = {"GIT_AUTHOR_NAME": "Samtale", "GIT_AUTHOR_EMAIL": "dev@samtale.invalid",
-           "GIT_COMMITTER_NAME": "Samtale", "GIT_COMMITTER_EMAIL": "dev@samtale.invalid",
-           "PATH": "/usr/bin:/bin", "HOME": str(repo)}
-    for command in (["git", "init", "-q", "-b", "content"], ["git", "add", "-A"],
-                    ["git", "commit", "-q", "-m", "The content as shipped"]):
-        subprocess.run(command, cwd=repo, env=env, check=True)
-    return repo
+    return content_copy(tmp_path_factory.mktemp("studio-content"))
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +158,7 @@ def test_a_trainer_changes_the_bot_and_every_worker_follows(studio_stack: Client
         intent = row.locator("select").input_value()
         assert intent and intent != "nlu_fallback"
         shot(page, "review")
-        row.locator("button[name=action][value=example]").click()
+        row.locator("button[name=row][value^='example:']").click()
         expect(page.locator("p.notice")).to_be_visible()
         expect(page.locator("tr.review-item", has_text=REFUSED)).to_have_count(0)
         nlu = "\n".join(p.read_text() for p in (content / "nlu" / "da").glob("*.yml"))

@@ -112,14 +112,13 @@ def signed_in(app: FastAPI, make_user: Callable[..., dict[str, Any]]
 CONTENT = ("domain", "nlu", "stories", "lexicons", "config.yml", "conversations.yml")
 
 
-@pytest.fixture
-def content_repo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def content_copy(repo: Any) -> Any:
+    """The data folders copied into `repo`, committed there as a git repository of their own."""
     import shutil
     import subprocess
 
     from bot.settings import ROOT
 
-    repo = tmp_path_factory.mktemp("content")
     for name in CONTENT:
         source = ROOT / name
         if source.is_dir():
@@ -133,6 +132,11 @@ def content_repo(tmp_path_factory: pytest.TempPathFactory) -> Any:
                     ["git", "commit", "-q", "-m", "The content as shipped"]):
         subprocess.run(command, cwd=repo, env=env, check=True)
     return repo
+
+
+@pytest.fixture
+def content_repo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return content_copy(tmp_path_factory.mktemp("content"))
 
 
 @pytest.fixture
