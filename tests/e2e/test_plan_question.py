@@ -31,7 +31,7 @@ ASK_PLACE = """
 """
 
 
-def content_copy(target: Path) -> Path:
+def content_with_a_new_question(target: Path) -> Path:
     """conversations.yml, domain, nlu, stories and config of the project, with the question
     gift_place added after the gift (citizens), stored as the gift's detail `place`, and shown
     in the summary."""
@@ -67,13 +67,15 @@ def train(content: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def plan_stack(tmp_path_factory) -> Iterator[Client]:
-    content = content_copy(tmp_path_factory.mktemp("plan-content"))
+    content = content_with_a_new_question(tmp_path_factory.mktemp("plan-content"))
     model = train(content)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.launcher, "MODEL", str(model))  # the Procfile's --model
         yield from running_stack("sqlite", tmp_path_factory, workers="1", name="plan",
                                  extra_env={"SAMTALE_PLAN_FILE":
-                                            str(content / "conversations.yml")})
+                                            str(content / "conversations.yml"),
+                                            # This model, not the one the model server serves.
+                                            "MODEL_SERVER": "false"})
 
 
 def test_a_question_added_in_the_plan_is_asked_stored_and_summarised(plan_stack):
