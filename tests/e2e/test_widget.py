@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from bot.channels.webchat.router import forget_requested, replies_from_rasa
+from bot.channels.webchat.sessions import ISSUED
 from bot.settings import Settings
 from bot.web.app import create_app
 
@@ -120,7 +121,7 @@ def session_of(page: Page) -> str | None:
 def conversation_of(page: Page) -> str:
     """Rasa's sender id for the widget's session: the random part, never the signature."""
     session = session_of(page)
-    assert session and re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", session)
+    assert session and ISSUED.fullmatch(session)
     return "web-" + session.split(".")[0]
 
 
@@ -425,8 +426,7 @@ def test_the_widget_asks_for_a_new_session_when_its_own_is_refused(
         log = page.get_by_role("log", name="The conversation")
         expect(log).to_contain_text("Samtale can't answer right now")  # got past the 401
         renewed = session_of(page)
-        assert renewed != forged and re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
-                                                  renewed or "")
+        assert renewed != forged and ISSUED.fullmatch(renewed or "")
 
 
 def test_the_api_docs_render_under_the_same_strict_csp(settings: Settings, page: Page) -> None:
